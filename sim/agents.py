@@ -1,0 +1,111 @@
+"""Mesa agents: children and families known to services, and practitioners' posts.
+
+Children and families are materialised as agents only while the services know about an
+open need (from identification to the end of specialist involvement); the rest of the
+population lives in :class:`sim.population.Population` arrays. Every post is a
+:class:`Practitioner` agent for the whole run.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
+    from sim.model import ChildrensServicesModel
+
+
+class FamilyAgent(mesa.Agent):
+    """A family with at least one child known to services.
+
+    Attributes
+    ----------
+    family : index into the population's family arrays.
+    engagement : propensity to consent and stay engaged (0 to 1).
+    children : the child agents of this family currently known to services.
+    """
+
+    def __init__(self, model: ChildrensServicesModel, family: int) -> None:
+        super().__init__(model)
+        pop = model.population
+        self.family = family
+        self.engagement = float(pop.fam_engagement[family])
+        self.locality = int(pop.fam_locality[family])
+        self.risk_factors = int(pop.fam_risk_count[family])
+        self.children: set[ChildAgent] = set()
+
+
+class ChildAgent(mesa.Agent):
+    """A child with an open need episode known to services.
+
+    Attributes
+    ----------
+    child : index into the population's child arrays.
+    episode : the open need episode.
+    family_agent : the child's family.
+    """
+
+    def __init__(self, model: ChildrensServicesModel, child: int, episode: Episode,
+                 family_agent: FamilyAgent) -> None:
+        super().__init__(model)
+        self.child = child
+        self.episode = episode
+        self.family_agent = family_agent
+        family_agent.children.add(self)
+
+    @property
+    def age(self) -> float:
+        """Age in years now."""
+        return float(self.model.population.age_years(self.model.t, self.child))
+
+
+class Practitioner(mesa.Agent):
+    """One post in the workforce, whoever holds it.
+
+    The arrays in :class:`sim.workforce.Workforce` hold the state the weekly dynamics
+    update (status, skill, hours); this agent holds what the pathway needs per post:
+    its diary of one-off tasks and the cases it leads.
+
+    Attributes
+    ----------
+    pid : index into the workforce arrays.
+    diary : first-in-first-out queue of ``[hours_left, task_kind, episode]`` items.
+    leads : episodes for which this post is the lead professional.
+    """
+
+    def __init__(self, model: ChildrensServicesModel, pid: int) -> None:
+        super().__init__(model)
+        self.pid = pid
+        self.diary: deque[list] = deque()
+        self.diary_mark = 0.0       # time up to which diary progress is booked
+        self.diary_version = 0
+        self.leads: set[Episode] = set()
+
+    @property
+    def profession(self) -> str:
+        """Profession name."""
+        wf = self.model.workforce
+        return wf.professions[wf.prof[self.pid]]
+
+    @property
+    def locality(self) -> int:
+        """Locality the post serves."""
+        return int(self.model.workforce.locality[self.pid])
+
+    @property
+    def status(self) -> str:
+        """``permanent``, ``agency`` or ``vacant``."""
+        return ("permanent", "agency", "vacant")[int(self.model.workforce.status[self.pid])]
+
+    @property
+    def caseload(self) -> int:
+        """Open cases held by, or with a commitment from, this post."""
+        return int(self.model.workforce.cases[self.pid])
+
+    @property
+    def skill(self) -> float:
+        """Identification skill of the current holder (0 to 1)."""
+        return float(self.model.workforce.skill[self.pid])

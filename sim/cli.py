@@ -1,0 +1,82 @@
+"""The Hydra application behind ``python -m sim``.
+
+``mode=single`` runs one team model on one area with ``replicates`` replicates;
+``mode=compare`` (the ``compare_team_models`` experiment) runs each team model in
+``compare.team_models`` with the same replicate seeds (common random numbers) and writes
+a comparison table and plots.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim.config import CONFIG_DIR, ConfigError, compose, register_schema, validate
+from sim.runner import run_comparison, run_scenario, write_comparison, write_scenario
+
+log = logging.getLogger("sim")
+
+
+def _team_model_overrides(team_model: str) -> list[str]:
+    """This run's command-line overrides with the team model replaced."""
+    task = list(HydraConfig.get().overrides.task)
+    kept = [o for o in task if not o.lstrip("+~").startswith("team_model=")]
+    return kept + [f"team_model={team_model}"]
+
+
+def app(raw: DictConfig) -> None:
+    """Run what the configuration asks for and write it to Hydra's output folder."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    try:
+        cfg = validate(raw)
+    except ConfigError as exc:  # also checked before Hydra starts; kept for the API
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    outdir = Path(HydraConfig.get().runtime.output_dir)
+    if cfg.mode == "compare":
+        cfgs = {name: validate(compose(_team_model_overrides(name)))
+                for name in cfg.compare.team_models}
+        results = run_comparison(cfgs, progress=cfg.progress)
+        summary = write_comparison(outdir, cfg, cfgs, results)
+        _report_comparison(summary, outdir)
+    else:
+        result = run_scenario(cfg, progress=cfg.progress)
+        summary = write_scenario(outdir, cfg, result)
+        _report(summary, outdir)
+
+
+def _fmt(stat: dict, scale: float = 1.0, unit: str = "") -> str:
+    m = stat.get("mean")
+    if m is None:
+        return "n/a"
+    lo, hi = stat.get("ci95", [None, None])
+    if lo is None:
+        return f"{m * scale:.1f}{unit}"
+    return f"{m * scale:.1f}{unit} (95% CI {lo * scale:.1f} to {hi * scale:.1f})"
+
+
+def _report(summary: dict, outdir: Path) -> None:
+    print(f"{summary['team_model']} on {summary['area']}: "
+          f"early identification {_fmt(summary['early_identification_rate'], 100, '%')}; "
+          f"onset to support median {_fmt(summary['delay_days']['onset_to_support']['median'], 1, ' days')}; "
+          f"referrals to social care {_fmt(summary['referrals_per_10k'], 1, ' per 10,000 a year')}.")
+    print(f"Outputs: {outdir}")
+
+
+def _report_comparison(summary: dict, outdir: Path) -> None:
+    for name, s in summary["team_models"].items():
+        print(f"{name:>11}: early identification "
+              f"{_fmt(s['early_identification_rate'], 100, '%')}; onset to support median "
+              f"{_fmt(s['delay_days']['onset_to_support']['median'], 1, ' days')}")
+    print(f"Comparison table, plots and outputs: {outdir}")
+
+
+def hydra_entry() -> None:
+    """Entry point wrapped by Hydra."""
+    register_schema()
+    hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")(app)()

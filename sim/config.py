@@ -1,0 +1,1045 @@
+"""Compose, check and pre-check the configuration before anything runs.
+
+Hydra composes ``configs/`` on top of the :class:`sim.params.Config` schema. Hydra and
+OmegaConf catch some bad input (a wrong type, a key that is not in the schema without a
+``+``) but report it as a multi-line traceback, and they let other bad input through (a
+negative count, a probability above 1, ``+key=value`` for a key the model never reads).
+This module turns every problem into a :class:`ConfigError` whose text is one plain
+sentence naming the key, the value given and what is allowed.
+
+Use
+---
+- :func:`compose` composes ``configs/config.yaml`` with overrides (notebooks, tests,
+  and code running inside a ``@hydra.main`` app: the app's Hydra state is restored).
+- :func:`validate` checks a composed configuration and returns the typed
+  :class:`sim.params.Config`.
+- :func:`precheck_argv` checks a command line before Hydra runs (so that bad input stops
+  before any output folder exists), every job of a multirun sweep included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import functools
+import itertools
+import math
+import re
+import typing
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.core.utils import JobRuntime
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf.errors import (
+    InterpolationResolutionError,
+    MissingMandatoryValue,
+    OmegaConfBaseException,
+    ValidationError,
+)
+
+from sim.params import DOMAINS, Config, default_professions
+
+__all__ = [
+    "CONFIG_DIR",
+    "CONFIG_NAME",
+    "MAX_SWEEP_JOBS",
+    "ConfigError",
+    "compose",
+    "precheck_argv",
+    "register_schema",
+    "validate",
+]
+
+#: The repository's ``configs/`` folder (primary config ``config.yaml`` and its groups).
+CONFIG_DIR: Path = Path(__file__).resolve().parent.parent / "configs"
+
+#: Name of the primary config in :data:`CONFIG_DIR`.
+CONFIG_NAME: str = "config"
+
+#: At most this many jobs of a multirun sweep are composed and checked one by one; a
+#: larger sweep is checked on a covering set in which every swept value occurs.
+MAX_SWEEP_JOBS: int = 10_000
+
+#: Config groups of :data:`CONFIG_DIR` (sub-folders holding option files).
+_SCHEMA_NAME = "schema"
+_MODES = ("single", "compare")
+_ERAS = ("2008", "modern")
+_POOL_SCOPES = ("locality", "authority")
+_SERVICES = ("universal", "early_help", "social_care", "camhs")
+_MAX_AGE = 17
+_MMC_MAX_SERVERS = 1000
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?$")
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; ``str()`` is one plain sentence.
+
+    The sentence names the key, the value given and what is allowed, e.g.
+    ``area.children = -5 is not allowed: it must be a whole number of at least 1.``
+
+    Parameters
+    ----------
+    message : str
+        Description of the problem; whitespace (newlines included) is collapsed to single
+        spaces and a final full stop is added.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_sentence(message))
+
+
+def _sentence(text: str) -> str:
+    """Collapse ``text`` to one line that ends with exactly one full stop."""
+    line = " ".join(str(text).split()).rstrip(" .")
+    return (line or "the configuration is invalid") + "."
+
+
+def _first_line(text: object) -> str:
+    """First non-empty line of an exception text, without a trailing full stop."""
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip().rstrip(".")
+    return ""
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _fmt(value: Any, limit: int = 160) -> str:
+    """Format a value the way a user would type it on the command line."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = value if value else "''"
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_fmt(v, limit) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {_fmt(v, limit)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _raw_child(node: Any, key: Any) -> str:
+    """The unresolved value of ``node[key]`` formatted for a message."""
+    try:
+        child = node._get_node(key)
+        if isinstance(child, (DictConfig, ListConfig)):
+            return _fmt(OmegaConf.to_container(child, resolve=False))
+        return _fmt(child._value())
+    except Exception:  # noqa: BLE001 - a message must never fail
+        return "?"
+
+
+def _raw_at(cfg: Any, full_key: str) -> str:
+    """The unresolved value at ``full_key`` (``a.b[0].c``) formatted for a message."""
+    tokens = re.findall(r"[^.\[\]]+", full_key or "")
+    node = cfg
+    try:
+        for token in tokens[:-1]:
+            key: Any = int(token) if isinstance(node, ListConfig) else token
+            node = node._get_node(key)
+        if not tokens:
+            return "?"
+        last: Any = int(tokens[-1]) if isinstance(node, ListConfig) else tokens[-1]
+        return _raw_child(node, last)
+    except Exception:  # noqa: BLE001 - a message must never fail
+        return "?"
+
+
+def _join(names: Sequence[str]) -> str:
+    return ", ".join(str(n) for n in names)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _unwrap_optional(t: Any) -> Any:
+    if typing.get_origin(t) is Union:
+        args = [a for a in typing.get_args(t) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return t
+
+
+def _is_optional(t: Any) -> bool:
+    return typing.get_origin(t) is Union and type(None) in typing.get_args(t)
+
+
+@functools.lru_cache(maxsize=1)
+def _profession_names() -> tuple[str, ...]:
+    return tuple(default_professions())
+
+
+#: Mappings whose keys are restricted: path -> (kind of key, allowed keys).
+def _dict_keys(prefix: Sequence[str]) -> Optional[tuple[str, tuple[str, ...]]]:
+    path = ".".join(prefix)
+    if path in ("professions", "area.establishment_scale"):
+        return "a known profession", _profession_names()
+    if path in ("domain_professions", "need.domain_probability"):
+        return "an outcome domain", DOMAINS
+    return None
+
+
+def _norm(parts: Sequence[str]) -> str:
+    """Schema path of ``parts`` with mapping keys replaced by ``*`` and indices dropped."""
+    out = [re.sub(r"\[\d+\]$", "", p) for p in parts]
+    out = [p for p in out if p and not p.isdigit()]
+    for prefix in (["professions"], ["area", "establishment_scale"],
+                   ["need", "domain_probability"], ["domain_professions"]):
+        n = len(prefix)
+        if out[:n] == prefix and len(out) > n:
+            out[n] = "*"
+    return ".".join(out)
+
+
+def _walk_schema(parts: Sequence[str]) -> tuple[Any, Optional[int], Sequence[str]]:
+    """Type of the schema node at ``parts``.
+
+    Returns
+    -------
+    (type, None, ()) when the path exists, or (None, i, allowed) when ``parts[i]`` is not
+    a key of its parent, ``allowed`` being the parent's keys (empty for a scalar parent).
+    """
+    t: Any = Config
+    for i, part in enumerate(parts):
+        t = _unwrap_optional(t)
+        if dataclasses.is_dataclass(t):
+            hints = _hints(t)
+            if part not in hints:
+                return None, i, tuple(hints)
+            t = hints[part]
+        elif typing.get_origin(t) is dict:
+            restricted = _dict_keys(parts[:i])
+            if restricted is not None and part not in restricted[1]:
+                return None, i, restricted[1]
+            t = typing.get_args(t)[1]
+        elif typing.get_origin(t) is list and part.isdigit():
+            t = typing.get_args(t)[0]
+        else:
+            return None, i, ()
+    return t, None, ()
+
+
+def _unknown_reason(parts: Sequence[str], i: int, allowed: Sequence[str]) -> str:
+    """Why ``parts[i]`` is not a key (the part after "is not allowed: ")."""
+    name = parts[i]
+    parent = ".".join(parts[:i])
+    restricted = _dict_keys(parts[:i])
+    if restricted is not None:
+        return f"{name} is not {restricted[0]}; choose one of {_join(restricted[1])}"
+    if not parent:
+        return (f"there is no setting called {name}; the top-level settings are "
+                f"{_join(allowed)}")
+    if allowed:
+        return f"{parent} has no setting called {name}; its settings are {_join(allowed)}"
+    return f"{parent} is a single value and has no setting called {name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Range:
+    """Allowed interval of a number."""
+
+    lo: Optional[float] = None
+    lo_open: bool = False
+    hi: Optional[float] = None
+    hi_open: bool = False
+    whole: bool = False
+
+    def ok(self, v: float) -> bool:
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            return False
+        if self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo):
+            return False
+        if self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi):
+            return False
+        return True
+
+    def bare(self) -> str:
+        def num(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() else repr(x)
+
+        if self.lo is not None and self.hi is not None:
+            if not self.lo_open and not self.hi_open:
+                return f"from {num(self.lo)} to {num(self.hi)}"
+            lo = f"greater than {num(self.lo)}" if self.lo_open else f"at least {num(self.lo)}"
+            hi = f"less than {num(self.hi)}" if self.hi_open else f"at most {num(self.hi)}"
+            return f"{lo} and {hi}"
+        if self.lo is not None:
+            return f"greater than {num(self.lo)}" if self.lo_open else f"at least {num(self.lo)}"
+        if self.hi is not None:
+            return f"less than {num(self.hi)}" if self.hi_open else f"at most {num(self.hi)}"
+        return ""
+
+    def phrase(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        bare = self.bare()
+        if bare.startswith(("at least", "at most")):
+            bare = "of " + bare
+        return f"{kind} {bare}" if bare else kind
+
+
+_UNIT = _Range(lo=0.0, hi=1.0)
+_NON_NEGATIVE = _Range(lo=0.0)
+_POSITIVE = _Range(lo=0.0, lo_open=True)
+_AT_LEAST_ONE = _Range(lo=1.0)
+_OPEN_UNIT = _Range(lo=0.0, lo_open=True, hi=1.0, hi_open=True)
+_COUNT = _Range(lo=1, whole=True)
+_WHOLE_NON_NEGATIVE = _Range(lo=0, whole=True)
+
+#: Whole numbers that are counts (at least 1).
+_COUNT_FIELDS = frozenset({"area.children", "area.localities", "replicates", "workers",
+                           "mmc.servers"})
+#: Numbers with a bound other than "at least 0" or a probability.
+_SPECIAL_RANGES: dict[str, _Range] = {
+    "years": _POSITIVE,
+    "support.review_interval_days": _POSITIVE,
+    "workforce.overload_window_weeks": _AT_LEAST_ONE,
+    "mmc.utilisation": _OPEN_UNIT,
+    # Beyond the brief: a Weibull shape and an M/M/c service time must be positive, and a
+    # family with children has at least one child.
+    "need.escalation_shape": _POSITIVE,
+    "mmc.mean_service_days": _POSITIVE,
+    "area.mean_children_per_family": _AT_LEAST_ONE,
+}
+#: Probabilities and shares whose names do not say so.
+_PROBABILITY_NAMES = frozenset({
+    "sickness_rate", "initial_vacancy_rate", "initial_skill", "sharing_reluctance",
+    "engagement_mean", "engagement_risk_penalty", "training_rate", "training_gain",
+    "new_starter_skill_factor", "escalation_supported_factor", "disengage_on_lead_change",
+})
+#: Fixed-length lists of numbers: path -> (length, range of each element).
+_LIST_RULES: dict[str, tuple[int, _Range]] = {
+    "need.onset_rate_by_age": (3, _NON_NEGATIVE),
+    "need.escalation_scale_years": (2, _POSITIVE),
+    "need.resolution_rate": (3, _NON_NEGATIVE),
+    "need.supported_resolution_rate": (2, _NON_NEGATIVE),
+    "identification.tier_multiplier": (3, _NON_NEGATIVE),
+    "identification.front_door_rate": (2, _NON_NEGATIVE),
+}
+
+
+def _is_probability(norm: str) -> bool:
+    name = norm.rsplit(".", 1)[-1]
+    return (name.endswith(("_probability", "_share")) or name.startswith("prevalence_")
+            or name in _PROBABILITY_NAMES or norm == "need.domain_probability.*")
+
+
+def _range_for(norm: str, t: Any) -> Optional[_Range]:
+    """Allowed range of the number at schema path ``norm`` of type ``t``."""
+    if t is int:
+        return _COUNT if norm in _COUNT_FIELDS else _WHOLE_NON_NEGATIVE
+    if t is float:
+        if norm in _SPECIAL_RANGES:
+            return _SPECIAL_RANGES[norm]
+        return _UNIT if _is_probability(norm) else _NON_NEGATIVE
+    return None
+
+
+def _group_options(group: str, extra_dirs: Sequence[Path] = ()) -> list[str]:
+    """Option files (``*.yaml`` stems) of a config group, sorted."""
+    names: set[str] = set()
+    for base in (CONFIG_DIR, *extra_dirs):
+        folder = Path(base) / group
+        if folder.is_dir():
+            names.update(p.stem for p in folder.iterdir()
+                         if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(names)
+
+
+def _allowed(parts: Sequence[str]) -> str:
+    """What is allowed at ``parts``, as a noun phrase ("a number from 0 to 1")."""
+    norm = _norm(parts)
+    if norm in _LIST_RULES:
+        n, rng = _LIST_RULES[norm]
+        return f"a list of {n} numbers, each {rng.bare()}"
+    choices = {
+        "mode": _MODES, "area.era": _ERAS, "team_model.pool_scope": _POOL_SCOPES,
+        "professions.*.service": _SERVICES, "team_model.name": _group_options("team_model"),
+    }
+    if norm in choices:
+        return f"one of {_join(choices[norm])}"
+    special = {
+        "compare.team_models": "a non-empty list of different team models, each one of "
+                               + _join(_group_options("team_model")),
+        "compare.baseline": "one of the team models listed in compare.team_models",
+        "experiment_name": "a non-empty name of letters, digits, '_', '-' or '.' (it names "
+                           "the output folder)",
+        "professions.*.identifies_ages": f"an empty list or [min, max] ages with 0 <= min "
+                                         f"<= max <= {_MAX_AGE}",
+        "professions.*.assessor": "empty or the name of a profession whose caf_assessor is "
+                                  "true",
+        "domain_professions.*": "a list of entries profession or profession:min-max naming "
+                                f"known professions, with ages from 0 to {_MAX_AGE}",
+        "domain_professions": "a mapping from each outcome domain (" + _join(DOMAINS)
+                              + ") to a list of professions",
+        "need.domain_probability": "a mapping from each outcome domain (" + _join(DOMAINS)
+                                   + ") to a number from 0 to 1",
+        "area.establishment_scale": "a mapping from profession names to numbers of at least "
+                                    "0",
+        "professions": "a mapping from known profession names (" + _join(_profession_names())
+                       + ") to their settings",
+    }
+    if norm in special:
+        return special[norm]
+    t, bad, _ = _walk_schema([re.sub(r"\[\d+\]$", "", p) for p in parts])
+    if bad is not None or t is None:
+        return "a known setting"
+    optional = _is_optional(t)
+    t = _unwrap_optional(t)
+    rng = _range_for(norm, t)
+    if t is bool:
+        text = "true or false"
+    elif rng is not None:
+        text = rng.phrase()
+    elif t is str:
+        text = "text"
+    elif dataclasses.is_dataclass(t):
+        key = ".".join(parts) or "the configuration"
+        text = f"a group of settings, each set on its own as {key}.<setting>=<value>"
+    elif typing.get_origin(t) is list:
+        item = _unwrap_optional(typing.get_args(t)[0])
+        text = {int: "a list of whole numbers", float: "a list of numbers",
+                str: "a list of names"}.get(item, "a list")
+    elif typing.get_origin(t) is dict:
+        text = "a mapping"
+    else:
+        text = "a valid value"
+    return text + (" or null" if optional else "")
+
+
+# --------------------------------------------------------------------------- Hydra
+
+
+def register_schema() -> None:
+    """Store :class:`sim.params.Config` in Hydra's ConfigStore under the name ``schema``.
+
+    ``configs/config.yaml`` lists ``schema`` first in its defaults, so every composed
+    configuration is typed by the dataclasses of :mod:`sim.params`. Calling this again does
+    nothing.
+    """
+    cs = ConfigStore.instance()
+    existing = cs.repo.get(f"{_SCHEMA_NAME}.yaml")
+    if existing is not None and OmegaConf.get_type(existing.node) is Config:
+        return
+    cs.store(name=_SCHEMA_NAME, node=Config)
+
+
+@contextlib.contextmanager
+def _hydra_session() -> Iterator[None]:
+    """Initialise Hydra on :data:`CONFIG_DIR`, then restore whatever state was there.
+
+    Inside a running ``@hydra.main`` app GlobalHydra is already initialised (with the app's
+    search path); it is set aside and put back afterwards, together with the version base
+    and the job name that initialisation overwrites.
+    """
+    from hydra.version import VersionBase
+
+    register_schema()
+    gh = GlobalHydra.instance()
+    saved_hydra = gh.hydra
+    version_base = VersionBase.instance()
+    saved_base = version_base.getbase()
+    runtime = JobRuntime.instance()
+    saved_name = runtime.conf.get("name")
+    gh.clear()
+    try:
+        with hydra.initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR),
+                                         job_name=saved_name or "sim"):
+            yield
+    finally:
+        GlobalHydra.set_instance(gh)
+        gh.hydra = saved_hydra
+        VersionBase.set_instance(version_base)
+        version_base.version_base = saved_base
+        if saved_name is not None:
+            runtime.set("name", saved_name)
+
+
+def _parser() -> OverridesParser:
+    gh = GlobalHydra.instance()
+    loader = gh.config_loader() if gh.is_initialized() else None
+    return OverridesParser.create(config_loader=loader)
+
+
+def _parse_each(lines: Sequence[str]) -> list[Override]:
+    """Parse overrides one by one, so that a grammar error names the override."""
+    parser = _parser()
+    parsed = []
+    for line in lines:
+        if not isinstance(line, str):
+            raise ConfigError(f"the override {line!r} is not allowed: every override must be "
+                              "text of the form key=value")
+        try:
+            parsed.extend(parser.parse_overrides([line]))
+        except Exception as exc:  # noqa: BLE001 - turned into one sentence
+            raise ConfigError(
+                f"the override {line} could not be read ({_first_line(exc)}); write it as "
+                "key=value, e.g. seed=1 or area=test") from None
+    return parsed
+
+
+def _value_text(o: Override) -> str:
+    """What the user typed after ``=`` in an override ("" for a bare delete)."""
+    line = o.input_line or ""
+    return line.split("=", 1)[1] if "=" in line else ""
+
+
+def _head(o: Override) -> str:
+    """``key = value`` (or ``~key``) of an override, for the start of a message."""
+    key = o.key_or_group
+    if o.is_delete() and "=" not in (o.input_line or ""):
+        return f"~{key}"
+    return f"{key} = {_value_text(o)}"
+
+
+def _is_group_override(o: Override, extra_dirs: Sequence[Path]) -> bool:
+    key = o.key_or_group
+    if o.package is not None or "/" in key:
+        return True
+    return any((Path(d) / key).is_dir() for d in (CONFIG_DIR, *extra_dirs))
+
+
+def _check_override_keys(parsed: Sequence[Override], extra_dirs: Sequence[Path]) -> None:
+    """Reject overrides of keys that the schema does not have (with or without ``+``)."""
+    for o in parsed:
+        if o.is_hydra_override() or _is_group_override(o, extra_dirs):
+            continue
+        parts = o.key_or_group.split(".")
+        _, bad, allowed = _walk_schema(parts)
+        if bad is not None:
+            raise ConfigError(f"{_head(o)} is not allowed: "
+                              f"{_unknown_reason(parts, bad, allowed)}")
+
+
+def _find(parsed: Sequence[Override], *, key: str = "", line: str = "",
+          text: str = "") -> Optional[Override]:
+    """The last override with this key, this input line, or mentioned in ``text``."""
+    for o in reversed(parsed):
+        if (key and o.key_or_group == key) or (line and o.input_line == line):
+            return o
+    if text:
+        for o in reversed(parsed):
+            if (o.input_line and o.input_line in text) or f"'{o.key_or_group}'" in text:
+                return o
+    return None
+
+
+def _from_hydra(exc: BaseException, parsed: Sequence[Override],
+                extra_dirs: Sequence[Path]) -> ConfigError:
+    """One-sentence :class:`ConfigError` for an exception raised while composing."""
+    text = str(exc)
+    first = _first_line(text)
+    cause = exc.__cause__
+
+    m = re.search(r"Could not (?:find|load) '([^']*)'", text)
+    if m:
+        group, _, option = m.group(1).rpartition("/")
+        if not group:
+            return ConfigError(f"the config {option} is not allowed: no such config was found "
+                               f"in {CONFIG_DIR}")
+        listed = re.search(r"Available options in '[^']*':\n((?:\t.*\n?)+)", text)
+        options = ([s.strip() for s in listed.group(1).splitlines() if s.strip()]
+                   if listed else _group_options(group, extra_dirs))
+        o = _find(parsed, key=group)
+        given = _value_text(o) if o is not None else option
+        return ConfigError(f"{group}={given} is not a known option; choose one of "
+                           f"{_join(options) or '(none found)'}")
+
+    m = re.match(r"Error merging override (.*)", first)
+    if m:
+        o = _find(parsed, line=m.group(1), text=text)
+        if o is not None:
+            parts = o.key_or_group.split(".")
+            full_key = getattr(cause, "full_key", None) or ""
+            if full_key.startswith(o.key_or_group):
+                parts = re.sub(r"\[\d+\]", "", full_key).split(".")
+            if isinstance(cause, ValidationError):
+                return ConfigError(f"{_head(o)} is not allowed: it must be {_allowed(parts)}")
+            return ConfigError(f"{_head(o)} is not allowed: {_first_line(cause or text)}")
+
+    m = re.match(r"Could not override '([^']*)'", first)
+    if m:
+        o = _find(parsed, key=m.group(1))
+        head = _head(o) if o is not None else m.group(1)
+        parts = m.group(1).split(".")
+        _, bad, allowed = _walk_schema(parts)
+        if bad is not None:
+            return ConfigError(f"{head} is not allowed: {_unknown_reason(parts, bad, allowed)}")
+        full_key = str(getattr(cause, "full_key", "") or "")
+        if o is not None and full_key == m.group(1) and "." in full_key:
+            parent, _, last = full_key.rpartition(".")
+            return ConfigError(f"{head} is not allowed: {parent} has no entry {last} yet, so "
+                               f"add it with a plus, as +{o.input_line}")
+        example = full_key or f"{m.group(1)}.<name>"
+        return ConfigError(f"{head} is not allowed: {_first_line(cause or text)}; add new "
+                           f"entries one at a time with a plus, e.g. +{example}=<value>")
+
+    if first.startswith("Config group override must be a string or a list"):
+        for o in reversed(parsed):
+            if _is_group_override(o, extra_dirs) and not isinstance(o.value(), str):
+                options = _group_options(o.key_or_group, extra_dirs)
+                return ConfigError(f"{o.key_or_group}={_value_text(o)} is not a known option; "
+                                   f"choose one of {_join(options)}")
+
+    m = re.match(r"Ambiguous value for argument '([^']*)'", first)
+    if m:
+        key, _, value = m.group(1).partition("=")
+        return ConfigError(f"{key} = {value} is not allowed in a single run: a sweep over "
+                           f"several values needs -m (--multirun), and a list is written "
+                           f"{key}=[{value}]")
+
+    m = re.match(r"Could not append to config\. An item is already at '([^']*)'", first)
+    if m:
+        o = _find(parsed, key=m.group(1))
+        head = _head(o) if o is not None else m.group(1)
+        return ConfigError(f"+{head} is not allowed: {m.group(1)} already exists, so set it "
+                           "without the plus")
+
+    m = re.match(r"Multiple values for ([^.]*)\.", first)
+    if m:
+        o = _find(parsed, key=m.group(1))
+        head = f"+{m.group(1)}={_value_text(o)}" if o is not None else m.group(1)
+        return ConfigError(f"{head} is not allowed: {m.group(1)} is already in the defaults "
+                           f"list, so choose it without the plus")
+
+    o = _find(parsed, text=text)
+    if o is None and cause is not None:
+        o = _find(parsed, text=str(cause))
+    if o is not None:
+        return ConfigError(f"{_head(o)} is not allowed: {first or type(exc).__name__}")
+    given = " ".join(p.input_line for p in parsed) or "the defaults"
+    return ConfigError(f"the configuration could not be composed from {given}: "
+                       f"{first or type(exc).__name__}")
+
+
+def _compose_in_session(lines: Sequence[str], config_name: str = CONFIG_NAME,
+                        hydra_lines: Sequence[str] = (), extra_dirs: Sequence[Path] = (),
+                        return_hydra_config: bool = False) -> DictConfig:
+    """Compose inside :func:`_hydra_session`; see :func:`compose`."""
+    parsed = _parse_each(lines)
+    _check_override_keys(parsed, extra_dirs)
+    try:
+        cfg = hydra.compose(config_name=config_name, overrides=[*lines, *hydra_lines],
+                            return_hydra_config=return_hydra_config)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf error becomes a sentence
+        raise _from_hydra(exc, parsed, extra_dirs) from None
+    return cfg
+
+
+def compose(overrides: Sequence[str] = (), *, config_name: str = CONFIG_NAME) -> DictConfig:
+    """Compose ``configs/config.yaml`` with Hydra's compose API.
+
+    Works whether or not Hydra is already initialised: inside a running ``@hydra.main``
+    app the app's Hydra state is set aside and restored afterwards.
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        Hydra overrides such as ``["area=test", "seed=3", "+note=pilot"]``. A single
+        string is taken as one override.
+    config_name : str
+        Primary config in :data:`CONFIG_DIR` (default ``config``).
+
+    Returns
+    -------
+    omegaconf.DictConfig
+        The composed configuration, typed by :class:`sim.params.Config`, without the
+        ``hydra`` node. It is not validated: pass it to :func:`validate`.
+
+    Raises
+    ------
+    ConfigError
+        For every Hydra or OmegaConf error (an unknown key, an unknown group option, a
+        wrong type, a missing config, bad override grammar), as one sentence.
+    """
+    lines = [overrides] if isinstance(overrides, str) else list(overrides)
+    with _hydra_session():
+        return _compose_in_session(lines, config_name)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_keys(node: Any, t: Any, parts: list[str]) -> None:
+    """Reject keys of ``node`` that the schema type ``t`` does not have."""
+    t = _unwrap_optional(t)
+    if not isinstance(node, DictConfig) or node._is_none() or node._is_missing():
+        return
+    if node._is_interpolation():
+        return
+    if dataclasses.is_dataclass(t):
+        hints = _hints(t)
+        for key in node.keys():
+            if not parts and key == "hydra":
+                continue
+            if key not in hints:
+                here = [*parts, str(key)]
+                raise ConfigError(f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
+                                  f"{_unknown_reason(here, len(parts), tuple(hints))}")
+            _check_keys(node._get_node(key), hints[key], [*parts, str(key)])
+    elif typing.get_origin(t) is dict:
+        restricted = _dict_keys(parts)
+        for key in node.keys():
+            here = [*parts, str(key)]
+            if restricted is not None and key not in restricted[1]:
+                raise ConfigError(f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
+                                  f"{_unknown_reason(here, len(parts), restricted[1])}")
+            _check_keys(node._get_node(key), typing.get_args(t)[1], here)
+
+
+def _from_omegaconf(exc: OmegaConfBaseException, cfg: Any) -> ConfigError:
+    """One-sentence :class:`ConfigError` for an error raised while converting ``cfg``."""
+    full_key = str(getattr(exc, "full_key", "") or "")
+    first = _first_line(getattr(exc, "msg", None) or exc)
+    if not full_key:
+        return ConfigError(f"the configuration could not be read: {first}")
+    parts = re.sub(r"\[\d+\]", "", full_key).split(".")
+    raw = _raw_at(cfg, full_key)
+    if isinstance(exc, MissingMandatoryValue):
+        return ConfigError(f"{full_key} = ??? is not allowed: it must be given "
+                           f"{_allowed(parts)}")
+    if isinstance(exc, InterpolationResolutionError):
+        return ConfigError(f"{full_key} = {raw} is not allowed: the interpolation could not be "
+                           f"resolved ({first})")
+    if isinstance(exc, ValidationError):
+        return ConfigError(f"{full_key} = {raw} is not allowed: it must be {_allowed(parts)}")
+    return ConfigError(f"{full_key} = {raw} is not allowed: {first}")
+
+
+def _bad(key: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"{key} = {_fmt(value)} is not allowed: it must be {allowed}")
+
+
+def _check_numbers(value: Any, t: Any, parts: list[str]) -> None:
+    """Check every number and fixed-length list below ``value`` against its range."""
+    t = _unwrap_optional(t)
+    key = ".".join(parts)
+    norm = _norm(parts)
+    if value is None:
+        return
+    if dataclasses.is_dataclass(t):
+        for name, sub in _hints(t).items():
+            _check_numbers(getattr(value, name), sub, [*parts, name])
+    elif typing.get_origin(t) is dict:
+        for k, v in value.items():
+            _check_numbers(v, typing.get_args(t)[1], [*parts, str(k)])
+    elif typing.get_origin(t) is list:
+        if norm in _LIST_RULES:
+            n, rng = _LIST_RULES[norm]
+            if len(value) != n or not all(rng.ok(v) for v in value):
+                raise _bad(key, value, _allowed(parts))
+    elif t in (int, float):
+        rng = _range_for(norm, t)
+        if rng is not None and not rng.ok(value):
+            raise _bad(key, value, rng.phrase())
+
+
+def _check_choice(key: str, value: Any, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise _bad(key, value, f"one of {_join(choices)}")
+
+
+def _check_professions(cfg: Config) -> None:
+    profs = cfg.professions
+    assessors = [name for name, p in profs.items() if p.caf_assessor]
+    for name, p in profs.items():
+        base = f"professions.{name}"
+        _check_choice(f"{base}.service", p.service, _SERVICES)
+        ages = list(p.identifies_ages)
+        if ages and not (len(ages) == 2 and 0 <= ages[0] <= ages[1] <= _MAX_AGE):
+            raise _bad(f"{base}.identifies_ages", ages,
+                       _allowed(["professions", name, "identifies_ages"]))
+        if p.assessor and p.assessor not in assessors:
+            raise _bad(f"{base}.assessor", p.assessor,
+                       "empty or one of the professions whose caf_assessor is true ("
+                       + _join(assessors) + ")")
+
+
+def _check_domains(cfg: Config) -> None:
+    for key, mapping in (("domain_professions", cfg.domain_professions),
+                         ("need.domain_probability", cfg.need.domain_probability)):
+        missing = [d for d in DOMAINS if d not in mapping]
+        if missing:
+            raise ConfigError(f"{key} = {_fmt(mapping)} is not allowed: it must have an entry "
+                              f"for each outcome domain ({_join(DOMAINS)}), and "
+                              f"{_join(missing)} is missing")
+    known = set(cfg.professions)
+    for domain in DOMAINS:
+        entries = list(cfg.domain_professions[domain])
+        key = f"domain_professions.{domain}"
+        for entry in entries:
+            m = _DOMAIN_ENTRY_RE.match(str(entry))
+            ok = m is not None and m.group(1) in known
+            if ok and m is not None and m.group(2) is not None:
+                lo, hi = int(m.group(2)), int(m.group(3))
+                ok = 0 <= lo <= hi <= _MAX_AGE
+            if not ok:
+                raise ConfigError(
+                    f"{key} = {_fmt(entries)} is not allowed: the entry {entry} must be "
+                    f"profession or profession:min-max with ages from 0 to {_MAX_AGE}, naming "
+                    f"one of {_join(sorted(known))}")
+        if not entries:
+            raise _bad(key, entries, "a non-empty " + _allowed([*key.split(".")])[2:])
+
+
+def _check_combinations(cfg: Config) -> None:
+    team_models = _group_options("team_model")
+    _check_choice("mode", cfg.mode, _MODES)
+    _check_choice("area.era", cfg.area.era, _ERAS)
+    _check_choice("team_model.pool_scope", cfg.team_model.pool_scope, _POOL_SCOPES)
+    _check_choice("team_model.name", cfg.team_model.name, team_models)
+    if not _NAME_RE.match(cfg.experiment_name or ""):
+        raise _bad("experiment_name", cfg.experiment_name, _allowed(["experiment_name"]))
+    if cfg.area.localities > cfg.area.children:
+        raise ConfigError(
+            f"area.localities = {cfg.area.localities} is not allowed with area.children = "
+            f"{cfg.area.children}: there cannot be more localities than children")
+    t3, t4 = cfg.need.initial_tier3_share, cfg.need.initial_tier4_share
+    if t3 + t4 > 1.0 + 1e-12:
+        raise ConfigError(
+            f"need.initial_tier3_share + need.initial_tier4_share = {_fmt(t3)} + {_fmt(t4)} = "
+            f"{_fmt(round(t3 + t4, 12))} is not allowed: the two shares together must be at "
+            "most 1")
+    models = list(cfg.compare.team_models)
+    for name in models:
+        if name not in team_models:
+            raise ConfigError(f"compare.team_models = {_fmt(models)} is not allowed: {name} is "
+                              f"not a team model; choose from {_join(team_models)}")
+    if not models or len(set(models)) != len(models):
+        raise _bad("compare.team_models", models, _allowed(["compare", "team_models"]))
+    if cfg.compare.baseline not in models:
+        raise ConfigError(f"compare.baseline = {_fmt(cfg.compare.baseline)} is not allowed: it "
+                          f"must be one of compare.team_models ({_join(models)})")
+    if cfg.mmc.enabled and not 1 <= cfg.mmc.servers <= _MMC_MAX_SERVERS:
+        raise ConfigError(f"mmc.servers = {cfg.mmc.servers} is not allowed when mmc.enabled "
+                          f"is true: it must be a whole number from 1 to {_MMC_MAX_SERVERS}")
+
+
+def validate(cfg: DictConfig) -> Config:
+    """Check a composed configuration and return it as a typed :class:`sim.params.Config`.
+
+    Parameters
+    ----------
+    cfg : omegaconf.DictConfig
+        A configuration from :func:`compose` or from a ``@hydra.main`` task function (a
+        ``hydra`` node, if present, is ignored). A plain mapping is merged onto the schema
+        defaults first.
+
+    Returns
+    -------
+    sim.params.Config
+        The same configuration as dataclasses (``OmegaConf.to_object``).
+
+    Raises
+    ------
+    ConfigError
+        On the first problem found: a key the schema does not have (including one added
+        with ``+key=value``), a wrong type, an unresolvable interpolation, a count below 1,
+        a negative number, a probability outside [0, 1], a list of the wrong length, an
+        unknown choice, or an inconsistent combination of settings.
+    """
+    if isinstance(cfg, dict):
+        cfg = OmegaConf.create(cfg)
+    if not isinstance(cfg, DictConfig):
+        raise ConfigError(f"the configuration = {_fmt(cfg)} is not allowed: it must be a "
+                          "mapping of settings")
+    _check_keys(cfg, Config, [])
+    try:
+        work = cfg
+        if "hydra" in cfg:
+            work = copy.deepcopy(cfg)
+            with open_dict(work):
+                del work["hydra"]
+        if OmegaConf.get_type(work) is not Config:
+            work = OmegaConf.merge(OmegaConf.structured(Config), work)
+        obj = OmegaConf.to_object(work)
+    except ConfigError:
+        raise
+    except OmegaConfBaseException as exc:
+        raise _from_omegaconf(exc, cfg) from None
+    if not isinstance(obj, Config):  # pragma: no cover - guarded by the merge above
+        raise ConfigError("the configuration is not allowed: it must follow the schema "
+                          "sim.params.Config")
+    _check_numbers(obj, Config, [])
+    _check_professions(obj)
+    _check_domains(obj)
+    _check_combinations(obj)
+    return obj
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _parse_argv(argv: Sequence[str]) -> Any:
+    """Parse a command line with Hydra's own argument parser, raising ConfigError."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+
+    def error(message: str) -> typing.NoReturn:
+        raise ConfigError(f"the command line {' '.join(argv) or '(empty)'} is not allowed: "
+                          f"{message}")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser.parse_args(list(argv))
+
+
+def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
+    """Each job's overrides, as Hydra's BasicSweeper would make them.
+
+    Follows ``BasicSweeper.split_arguments`` (a later override of a key replaces an earlier
+    one; jobs are the Cartesian product in key order). Above ``cap`` jobs, returns a
+    covering set instead: job ``i`` takes value ``i mod n`` of every key, so every value of
+    every key occurs. Interval sweeps (other sweepers) contribute both end points.
+    """
+    final: OrderedDict[str, list[str]] = OrderedDict()
+    for o in parsed:
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            if o.is_discrete_sweep():
+                values = list(itertools.islice(o.sweep_string_iterator(), cap + 1))
+            else:
+                sweep = o.value()
+                if not isinstance(sweep, IntervalSweep):
+                    raise ConfigError(f"{_head(o)} is not allowed: this kind of sweep cannot "
+                                      "be checked; use a list such as 1,2,3 or range(1,4)")
+                values = [repr(float(sweep.start)), repr(float(sweep.end))]
+            final[key] = [f"{key}={v}" for v in values]
+        else:
+            final[key] = [f"{key}={o.get_value_element_as_str()}"]
+    lists = list(final.values())
+    total = math.prod(len(v) for v in lists)
+    if total <= cap:
+        return [list(job) for job in itertools.product(*lists)]
+    width = min(max(len(v) for v in lists), cap)
+    return [[v[i % len(v)] for v in lists] for i in range(width)]
+
+
+def _config_sweep_params(lines: Sequence[str], hydra_lines: Sequence[str],
+                         config_name: str, extra_dirs: Sequence[Path]) -> list[str]:
+    """Sweep parameters set in the config itself (``hydra.sweeper.params``)."""
+    try:
+        cfg = hydra.compose(config_name=config_name, overrides=[*lines, *hydra_lines],
+                            return_hydra_config=True)
+        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+    except Exception:  # noqa: BLE001 - the job checks below report task errors
+        return []
+    if not params:
+        return []
+    return [f"{k}={v}" for k, v in params.items()]
+
+
+class _JobComposer:
+    """Compose many sweep jobs quickly: one Hydra composition per set of group choices.
+
+    Hydra composes the defaults list (group choices) first and then applies the other
+    overrides to the result; this does the same, caching the first step.
+    """
+
+    def __init__(self, config_name: str, hydra_lines: Sequence[str],
+                 extra_dirs: Sequence[Path]) -> None:
+        self.config_name = config_name
+        self.hydra_lines = list(hydra_lines)
+        self.extra_dirs = list(extra_dirs)
+        self.cache: dict[tuple[str, ...], DictConfig] = {}
+
+    def __call__(self, lines: Sequence[str]) -> DictConfig:
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+        parsed = _parse_each(lines)
+        _check_override_keys(parsed, self.extra_dirs)
+        groups = [o for o in parsed if _is_group_override(o, self.extra_dirs)]
+        values = [o for o in parsed if not _is_group_override(o, self.extra_dirs)]
+        key = tuple(o.input_line for o in groups)
+        if key not in self.cache:
+            self.cache[key] = _compose_in_session(key, self.config_name, self.hydra_lines,
+                                                  self.extra_dirs)
+        cfg = copy.deepcopy(self.cache[key])
+        try:
+            ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        except Exception as exc:  # noqa: BLE001 - every error becomes a sentence
+            raise _from_hydra(exc, parsed, self.extra_dirs) from None
+        return cfg
+
+
+def _quote(path: str) -> str:
+    return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def precheck_argv(argv: Sequence[str]) -> None:
+    """Check a ``python -m sim`` command line before Hydra runs.
+
+    Hydra's own flags (``-m``/``--multirun``, ``--cfg``, ``--info``, ``--help``,
+    ``--resolve``, ``--package`` ...) and ``hydra.``/``hydra/`` overrides are set aside;
+    ``--config-name`` and ``--config-dir`` are honoured. For a single run the remaining
+    overrides are composed and validated once; for a multirun every job of the sweep is
+    composed and validated (as Hydra's basic sweeper would expand it; above
+    :data:`MAX_SWEEP_JOBS` jobs, a covering set in which every swept value occurs). Nothing
+    is checked with ``--version``, ``--shell-completion``, ``--experimental-rerun`` or
+    ``--config-path`` (the configuration then does not come from :data:`CONFIG_DIR`).
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command-line arguments without the program name (``sys.argv[1:]``).
+
+    Raises
+    ------
+    ConfigError
+        On the first problem, as one sentence naming the key and the value given.
+    """
+    argv = [str(a) for a in argv]
+    if "--version" in argv:
+        return
+    args = _parse_argv(argv)
+    if args.shell_completion or args.experimental_rerun or args.config_path:
+        return
+    config_name = args.config_name or CONFIG_NAME
+    extra_dirs = [Path(args.config_dir).resolve()] if args.config_dir else []
+    with _hydra_session():
+        parsed = _parse_each(list(args.overrides))
+        hydra_ov = [o for o in parsed if o.is_hydra_override()]
+        task = [o for o in parsed if not o.is_hydra_override()]
+        multirun = bool(args.multirun) or any(
+            o.key_or_group == "hydra.mode" and str(_value_text(o)).upper() == "MULTIRUN"
+            for o in hydra_ov)
+        hydra_lines = [o.input_line for o in hydra_ov if o.key_or_group == "hydra.searchpath"]
+        if extra_dirs and not hydra_lines:
+            hydra_lines = ["hydra.searchpath=[" + ",".join(
+                _quote(f"file://{d}") for d in extra_dirs) + "]"]
+        task_lines = [o.input_line for o in task]
+        if not multirun:
+            validate(_compose_in_session(task_lines, config_name, hydra_lines, extra_dirs))
+            return
+        fixed = [o.input_line for o in task if not o.is_sweep_override()]
+        params = _config_sweep_params(fixed, [o.input_line for o in hydra_ov], config_name,
+                                      extra_dirs)
+        sweep = _parse_each([*params, *task_lines])
+        compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)
+        for job in _sweep_lists(sweep, MAX_SWEEP_JOBS):
+            validate(compose_job(job))

@@ -1,0 +1,966 @@
+"""The children's services model: a Mesa model stepping a week at a time.
+
+Each step (one week) runs, in order (model.md section 3):
+
+1. demography: children turning 18 and families moving away leave; newborns and
+   families moving in take their places;
+2. need onset for the week, drawn in bulk;
+3. every event due in the week, in time order: identification, consent, CAF completion,
+   requests, allocation, TAC meetings, support, reviews, escalation, resolution,
+   disengagement, specialist services;
+4. the week's time accounting: support is delivered from what diaries left, shortfalls
+   are unmet demand, and the ``series`` row is recorded;
+5. workforce dynamics: leavers, appointments, agency cover, training; a change of post
+   holder costs continuity on the cases it leads.
+
+The model never writes files and never plots: :meth:`episodes_table` and
+:meth:`series_table` hand tables to :mod:`sim.runner`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import ChildAgent, FamilyAgent, Practitioner
+from sim.episodes import EPISODE_COLUMNS, Episode
+from sim.params import ACTIVITIES, DOMAINS, Config
+from sim.population import DAYS_PER_YEAR, Population
+from sim.rng import spawn_streams
+from sim.scheduling import EventQueue
+from sim.services import SpecialistService
+from sim.team_models import make_team_model
+from sim.workforce import ACT, VACANT, PostSpec, Workforce
+
+INF = math.inf
+# Diary task kinds.
+T_HOURS, T_CAF, T_COORD, T_MEETING = 0, 1, 2, 3
+N_AGES = 18
+
+
+def _parse_domain_professions(cfg: Config, professions: list[str]) -> list[list[int]]:
+    """For each age 0-17, the profession index each domain needs (-1: none)."""
+    pidx = {p: i for i, p in enumerate(professions)}
+    table = [[-1] * len(DOMAINS) for _ in range(N_AGES)]
+    for d, domain in enumerate(DOMAINS):
+        for entry in cfg.domain_professions.get(domain, []):
+            name, _, ages = entry.partition(":")
+            lo, hi = (int(x) for x in ages.split("-")) if ages else (0, N_AGES - 1)
+            for a in range(lo, hi + 1):
+                if table[a][d] < 0:
+                    table[a][d] = pidx[name]
+    return table
+
+
+class ChildrensServicesModel(mesa.Model):
+    """Integrated children's services in one area under one team model.
+
+    Parameters
+    ----------
+    cfg : Config
+        Validated configuration (see :mod:`sim.params`).
+    seed : int or numpy.random.SeedSequence
+        Seed of this run; every random process gets its own stream spawned from it.
+    """
+
+    K_NATURAL, K_CONSENT, K_TASK, K_ALLOCATE, K_TAC, K_SUPPORT, K_REVIEW, K_SPECIALIST = (
+        range(8))
+
+    def __init__(self, cfg: Config, seed: int | np.random.SeedSequence = 0) -> None:
+        self.streams = spawn_streams(seed)
+        super().__init__(rng=self.streams["model"])
+        self.cfg = cfg
+        # Weeks are aligned so that day 0, the end of the warm-up, starts a week.
+        self.t_start = -math.ceil(cfg.warmup_years * DAYS_PER_YEAR / 7.0) * 7.0
+        self.t_end = cfg.years * DAYS_PER_YEAR
+        self.t = self.t_start
+        self.events = EventQueue()
+        self.team_model = make_team_model(cfg.team_model)
+        self.population = Population(cfg, self.streams["population"], self.t_start)
+        self._build_workforce()
+        self.episodes: list[Episode] = []
+        self.families: dict[int, FamilyAgent] = {}
+        self.queues: dict[tuple[int, int], deque] = {}
+        self._busy: set[int] = set()
+        self.series_rows: list[dict] = []
+        self._dispatch = {
+            self.K_NATURAL: self._on_natural, self.K_CONSENT: self._on_consent,
+            self.K_TASK: self._on_task, self.K_ALLOCATE: self._on_allocate,
+            self.K_TAC: self._on_tac, self.K_SUPPORT: self._on_support_start,
+            self.K_REVIEW: self._on_review, self.K_SPECIALIST: self._on_specialist,
+        }
+        self.workforce.start_week(self.t, self.streams["workforce"],
+                                  cfg.team_model.home_demand_cv)
+        self._update_identification_table()
+
+    # ================================================================== set-up
+    def _build_workforce(self) -> None:
+        cfg = self.cfg
+        self.professions = list(cfg.professions)
+        pop = self.population
+        per_loc = np.bincount(pop.locality, minlength=cfg.area.localities)
+        specs: list[PostSpec] = []
+        for name, pc in cfg.professions.items():
+            scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(name, 1.0)
+            for loc in range(cfg.area.localities):
+                fte = pc.per_10k * scale * per_loc[loc] / 10_000
+                spec_fte = fte * pc.specialist_share
+                for total, specialist in ((spec_fte, True), (fte - spec_fte, False)):
+                    whole = int(total)
+                    part = total - whole
+                    specs += [PostSpec(name, loc, 1.0, specialist) for _ in range(whole)]
+                    if part > 1e-9:
+                        specs.append(PostSpec(name, loc, part, specialist))
+        n_main = len(specs)
+        specs += self.team_model.structure_posts(cfg.area.localities, cfg.area.children)
+        self.team_model.structure_pids = list(range(n_main, len(specs)))
+        wf = Workforce(cfg, specs, self.professions, self.streams["workforce"], self.t_start)
+        self.workforce = wf
+        self.n_main_posts = n_main
+        tac_prof = np.array([cfg.professions[p].tac_member for p in self.professions])
+        self._tac_posts = tac_prof[wf.prof] & ~wf.specialist
+        self._tac_posts[n_main:] = False
+        self.team_model.organise(wf, self._tac_posts)
+        # Universal posts without a TAC role still give spare time to identification
+        # and assessment tasks.
+        other = (wf.ma_share == 0) & ~wf.specialist
+        wf.ma_share[other] = np.minimum(wf.targeted[other] * cfg.team_model.member_time_share,
+                                        1.0)
+        wf.ma_share[wf.specialist] = 1.0
+        self.practitioners = [Practitioner(self, pid) for pid in range(wf.n)]
+        self._diary_len = np.zeros(wf.n)
+        self._diary_hours = np.zeros(wf.n)
+        ident = np.array([cfg.professions[p].identification_rate > 0
+                          for p in self.professions])
+        self._trainable = ident[wf.prof] & ~wf.specialist
+        self._trainable[n_main:] = False
+        # Candidate posts for each (pool, profession), core members first.
+        self._candidates: dict[tuple[int, int], np.ndarray] = {}
+        for pool in np.unique(wf.pool[self._tac_posts]):
+            for prof in np.unique(wf.prof[self._tac_posts]):
+                ids = np.nonzero(self._tac_posts & (wf.pool == pool) & (wf.prof == prof))[0]
+                if len(ids):
+                    self._candidates[(int(pool), int(prof))] = ids
+        # Assessors by (locality, profession) for choosing who completes a CAF.
+        self._by_loc_prof: dict[tuple[int, int], np.ndarray] = {}
+        for loc in range(cfg.area.localities):
+            for prof in range(len(self.professions)):
+                ids = np.nonzero((wf.locality == loc) & (wf.prof == prof) & ~wf.specialist)[0]
+                ids = ids[ids < n_main]
+                if len(ids):
+                    self._by_loc_prof[(loc, prof)] = ids
+        self._domain_prof = _parse_domain_professions(cfg, self.professions)
+        self._pidx = {p: i for i, p in enumerate(self.professions)}
+        spec_hours = np.zeros(wf.n)
+        self.social_care = SpecialistService(
+            self, "social_care", cfg.social_care,
+            np.nonzero(wf.specialist & (wf.prof == self._pidx["social_worker"]))[0])
+        self.camhs = SpecialistService(
+            self, "camhs", cfg.camhs,
+            np.nonzero(wf.specialist & (wf.prof == self._pidx["camhs_worker"]))[0])
+        spec_hours[self.social_care.pids] = cfg.social_care.hours_per_case_week
+        spec_hours[self.camhs.pids] = cfg.camhs.hours_per_case_week
+        self._spec_hours = spec_hours
+        self._ident_rate = np.array([cfg.professions[p].identification_rate
+                                     for p in self.professions]) / DAYS_PER_YEAR
+        ages = np.zeros((N_AGES, len(self.professions)), dtype=bool)
+        for i, p in enumerate(self.professions):
+            span = cfg.professions[p].identifies_ages
+            if span:
+                ages[span[0]: span[1] + 1, i] = True
+        self._ident_ages = ages
+        est = np.zeros((cfg.area.localities, len(self.professions)))
+        np.add.at(est, (wf.locality[:n_main], wf.prof[:n_main]),
+                  np.where(wf.specialist[:n_main], 0.0, wf.fte[:n_main]))
+        self._establishment = est
+
+    def _update_identification_table(self) -> None:
+        """Identification hazard per day by locality, age and profession, for a Tier 2
+        need: rate x staffing (filled share of establishment) x mean holder skill x
+        access to advice. Updated weekly."""
+        wf = self.workforce
+        n_main = self.n_main_posts
+        # Core team members are seconded out of universal settings: they do not see
+        # children there.
+        filled = (wf.status[:n_main] != VACANT) & ~wf.specialist[:n_main] & ~wf.core[:n_main]
+        shape = self._establishment.shape
+        fte = np.zeros(shape)
+        skill_fte = np.zeros(shape)
+        idx = (wf.locality[:n_main][filled], wf.prof[:n_main][filled])
+        np.add.at(fte, idx, wf.fte[:n_main][filled])
+        np.add.at(skill_fte, idx, (wf.fte[:n_main] * wf.skill[:n_main])[filled])
+        est = self._establishment
+        staffing = np.divide(fte, est, out=np.zeros(shape), where=est > 0)
+        skill = np.divide(skill_fte, fte, out=np.zeros(shape), where=fte > 0)
+        per_prof = self._ident_rate * staffing * skill * self.team_model.advice_multiplier
+        self._ident_table = per_prof[:, None, :] * self._ident_ages[None, :, :]
+        self._ident_sum = self._ident_table.sum(axis=2)
+
+    # ================================================================== stepping
+    def step(self) -> None:
+        """Advance one week."""
+        cfg = self.cfg
+        t0, t1 = self.t, self.t + 7.0
+        self._demography(t0, 7.0)
+        self._onsets(t0, 7.0)
+        events = self.events
+        while True:
+            ev = events.pop_until(t1)
+            if ev is None:
+                break
+            day, kind, payload = ev
+            self.t = day
+            self._dispatch[kind](day, payload)
+        self.t = t1
+        self._close_week(t0, t1)
+        changed = self.workforce.turnover(t0, 7.0, self.streams["workforce"], self._trainable)
+        self._holders_changed(t1, changed)
+        self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
+        self._restart_diaries(t1)
+        self._update_identification_table()
+
+    def run(self, progress=None) -> None:
+        """Run from the start of the warm-up to the end of the observation period.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            Called with the simulated day after each step.
+        """
+        while self.t < self.t_end - 1e-9:
+            self.step()
+            if progress is not None:
+                progress(self.t)
+
+    # ================================================================== demography
+    def _demography(self, t: float, dt: float) -> None:
+        pop = self.population
+        rng = self.streams["demography"]
+        aged, aged_day, fams, move_day = pop.leavers(t, dt, rng)
+        for c, d in zip(aged.tolist(), aged_day.tolist()):
+            self._child_leaves(c, d, "aged_out")
+        if len(fams):
+            day_of = dict(zip(fams.tolist(), move_day.tolist()))
+            for c in pop.children_of(fams).tolist():
+                if pop.open_episode[c] >= 0:
+                    self._child_leaves(c, day_of[int(pop.family[c])], "moved_away")
+        moved = pop.replace(aged, aged_day, fams, move_day, rng)
+        if len(aged) or len(moved):
+            pop.refresh(np.concatenate([aged, moved]), t)
+
+    def _child_leaves(self, child: int, day: float, reason: str) -> None:
+        eid = self.population.open_episode[child]
+        if eid < 0:
+            return
+        ep = self.episodes[eid]
+        self.camhs.withdraw(ep)
+        if ep.phase == "specialist":
+            self.social_care.withdraw(ep)
+            if ep.t_sc_referral == ep.t_sc_referral and ep.t_sc_close != ep.t_sc_close:
+                ep.sc_outcome = reason
+                ep.t_sc_close = day
+            self._retire(ep, day)
+        else:
+            self._close(ep, day, reason)
+        ep.phase = "gone"
+
+    # ================================================================== onset
+    def _onsets(self, t: float, dt: float) -> None:
+        pop = self.population
+        rng = self.streams["onset"]
+        children, days = pop.onsets(t, dt, rng)
+        k = len(children)
+        if not k:
+            return
+        need = self.cfg.need
+        order = np.argsort(days, kind="stable")
+        children, days = children[order], days[order]
+        exps = rng.exponential(1.0, size=(k, 6))
+        unif = rng.random(size=(k, 4 + 1 + len(DOMAINS)))
+        u_tier = unif[:, 4]
+        tiers = np.where(u_tier < need.initial_tier4_share, 4,
+                         np.where(u_tier < need.initial_tier4_share + need.initial_tier3_share,
+                                  3, 2))
+        pdom = np.array([need.domain_probability[d] for d in DOMAINS])
+        udom = unif[:, 5:]
+        hits = udom < pdom
+        first = np.argmin(udom / np.maximum(pdom, 1e-12), axis=1)
+        hits[np.arange(k), first] = True
+        ages = (days - pop.birth[children]) / DAYS_PER_YEAR
+        fams = pop.family[children]
+        variates = np.concatenate([exps, unif[:, :4]], axis=1).tolist()
+        for i in range(k):
+            c = int(children[i])
+            doms = tuple(DOMAINS[j] for j in np.nonzero(hits[i])[0])
+            f = int(fams[i])
+            ep = Episode(len(self.episodes), c, f, int(pop.locality[c]), float(ages[i]),
+                         int(tiers[i]), doms, int(pop.fam_risk_count[f]),
+                         float(pop.fam_engagement[f]), float(days[i]), variates[i])
+            self._start_episode(ep)
+
+    def _start_episode(self, ep: Episode) -> None:
+        pop = self.population
+        self.episodes.append(ep)
+        pop.open_episode[ep.child] = ep.id
+        pop.episodes_started[ep.child] += 1
+        ep.pool = self.team_model.pool_of(ep)
+        ep.esc_target = self._esc_target(ep)
+        if ep.tier >= 4:
+            self._identify(ep, ep.onset, "front_door", "")
+        elif self.cfg.identification.immediate:
+            self._identify(ep, ep.onset, "immediate", "")
+        else:
+            self._reclock(ep, ep.onset)
+
+    def _esc_target(self, ep: Episode) -> float:
+        need = self.cfg.need
+        if ep.tier >= 4:
+            return INF
+        scale = need.escalation_scale_years[ep.tier - 2] * DAYS_PER_YEAR
+        return scale * ep.e_esc[ep.tier - 2] ** (1.0 / need.escalation_shape)
+
+    # ================================================================== natural clocks
+    def _advance_clocks(self, ep: Episode, day: float) -> None:
+        dt = day - ep.t_clock
+        if dt > 0:
+            ep.id_left -= ep.id_rate * dt
+            ep.esc_tau += ep.esc_speed * dt
+            ep.res_left -= ep.res_rate * dt
+            ep.dis_left -= ep.dis_rate * dt
+        ep.t_clock = day
+
+    def _identification_rate(self, ep: Episode, day: float) -> float:
+        idc = self.cfg.identification
+        age = min(int(ep.age + (day - ep.onset) / DAYS_PER_YEAR), N_AGES - 1)
+        mult = idc.tier_multiplier[ep.tier - 2]
+        rate = mult * float(self._ident_sum[ep.locality, age])
+        rate += idc.self_referral_rate * ep.engagement / DAYS_PER_YEAR
+        if ep.tier == 3:
+            rate += idc.front_door_rate[0] / DAYS_PER_YEAR
+        return rate
+
+    def _reclock(self, ep: Episode, day: float) -> None:
+        """Set the clocks' rates for the episode's state and schedule its next natural
+        event (earlier ones are invalidated by the version number)."""
+        self._advance_clocks(ep, day)
+        need = self.cfg.need
+        active = ep.phase not in ("closed", "specialist", "gone")
+        ep.id_rate = self._identification_rate(ep, day) if ep.phase == "hidden" else 0.0
+        if not active or ep.resolved or ep.tier >= 4:
+            ep.esc_speed = 0.0
+        else:
+            ep.esc_speed = need.escalation_supported_factor if ep.supported else 1.0
+        if not active or ep.resolved:
+            ep.res_rate = 0.0
+        elif ep.supported:
+            ep.res_rate = need.supported_resolution_rate[ep.tier - 2] / DAYS_PER_YEAR
+        else:
+            ep.res_rate = need.resolution_rate[ep.tier - 2] / DAYS_PER_YEAR
+        in_pathway = ep.phase in ("assessing", "requested", "tac")
+        ep.dis_rate = (self.cfg.support.disengagement_rate * (1.0 - ep.engagement)
+                       / DAYS_PER_YEAR) if active and in_pathway and not ep.resolved else 0.0
+        best, what = INF, -1
+        if ep.id_rate > 0:
+            best, what = ep.id_left / ep.id_rate, 0
+        if ep.esc_speed > 0:
+            w = (ep.esc_target - ep.esc_tau) / ep.esc_speed
+            if w < best:
+                best, what = w, 1
+        if ep.res_rate > 0:
+            w = ep.res_left / ep.res_rate
+            if w < best:
+                best, what = w, 2
+        if ep.dis_rate > 0:
+            w = ep.dis_left / ep.dis_rate
+            if w < best:
+                best, what = w, 3
+        ep.version += 1
+        if what >= 0:
+            self.events.schedule(day + max(best, 0.0), self.K_NATURAL, (ep, ep.version, what))
+
+    def _on_natural(self, day: float, payload: tuple) -> None:
+        ep, version, what = payload
+        if version != ep.version:
+            return
+        self._advance_clocks(ep, day)
+        if what == 0:
+            self._identify_from_clock(ep, day)
+        elif what == 1:
+            self._escalate(ep, day)
+        elif what == 2:
+            self._resolve(ep, day)
+        else:
+            self._close(ep, day, "disengaged")
+
+    def _escalate(self, ep: Episode, day: float) -> None:
+        ep.tier += 1
+        ep.max_tier = max(ep.max_tier, ep.tier)
+        ep.esc_tau = 0.0
+        if ep.tier == 3:
+            ep.t_tier3 = day
+            ep.esc_target = self._esc_target(ep)
+            if ep.phase == "declined":
+                # Escalation makes the need visible again: a second identification budget.
+                ep.phase = "hidden"
+                ep.id_left = ep.e_id2
+            self._reclock(ep, day)
+        else:
+            ep.t_tier4 = day
+            if ep.phase == "hidden" or ep.phase == "declined":
+                self._identify(ep, day, "front_door", "")
+            else:
+                self._refer_social_care(ep, day)
+
+    def _resolve(self, ep: Episode, day: float) -> None:
+        ep.t_resolved = day
+        if ep.supported and not self.cfg.support.close_on_resolution:
+            ep.resolved = True    # closed at the next review held
+            self._reclock(ep, day)
+        else:
+            self._close(ep, day, "needs_met")
+
+    # ================================================================== identification
+    def _identify_from_clock(self, ep: Episode, day: float) -> None:
+        idc = self.cfg.identification
+        rng = self.streams["pathway"]
+        age = min(int(ep.age + (day - ep.onset) / DAYS_PER_YEAR), N_AGES - 1)
+        mult = idc.tier_multiplier[ep.tier - 2]
+        parts = list(mult * self._ident_table[ep.locality, age])
+        parts.append(idc.self_referral_rate * ep.engagement / DAYS_PER_YEAR)
+        parts.append(idc.front_door_rate[0] / DAYS_PER_YEAR if ep.tier == 3 else 0.0)
+        total = sum(parts)
+        u = rng.random() * total
+        acc, pick = 0.0, len(parts) - 1
+        for i, w in enumerate(parts):
+            acc += w
+            if u < acc:
+                pick = i
+                break
+        n_prof = len(self.professions)
+        if pick < n_prof:
+            self._identify(ep, day, "universal", self.professions[pick])
+        elif pick == n_prof:
+            self._identify(ep, day, "self", "")
+        else:
+            self._identify(ep, day, "front_door", "")
+
+    def _identify(self, ep: Episode, day: float, route: str, profession: str) -> None:
+        pop = self.population
+        first = ep.t_identified != ep.t_identified
+        if first:
+            ep.t_identified = day
+            ep.identified_tier = ep.tier
+            ep.route = route
+            ep.identifier_prof = profession
+            ep.re_referral = (day - pop.last_identified[ep.child]) <= 365.0
+            self._materialise(ep)
+        if profession:
+            pid = self._pick_post(ep.locality, self._pidx[profession], None)
+            if pid >= 0:
+                self.workforce.used[pid, ACT["identification"]] += \
+                    self.cfg.identification.identification_hours
+                ep.assessor = pid
+        to_front_door = (route == "front_door" or ep.tier >= 4
+                         or (ep.tier == 3 and ep.u_t3ref
+                             < self.cfg.identification.tier3_referral_probability))
+        if to_front_door:
+            self._refer_social_care(ep, day)
+            return
+        ep.phase = "assessing"
+        self._reclock(ep, day)
+        self.events.schedule(day + self.cfg.assessment.consent_days, self.K_CONSENT, ep)
+
+    def _materialise(self, ep: Episode) -> None:
+        fam = self.families.get(ep.family)
+        if fam is None:
+            fam = FamilyAgent(self, ep.family)
+            self.families[ep.family] = fam
+        ep.agent = ChildAgent(self, ep.child, ep, fam)
+
+    # ================================================================== assessment
+    def _pick_post(self, locality: int, prof: int, pool: int | None) -> int:
+        """A filled post of ``prof`` in ``locality`` with the shortest diary (-1: none)."""
+        ids = self._by_loc_prof.get((locality, prof))
+        if ids is None:
+            return -1
+        wf = self.workforce
+        ok = wf.status[ids] != VACANT
+        if not ok.any():
+            return -1
+        backlog = np.where(ok, self._diary_len[ids], INF)
+        return int(ids[int(np.argmin(backlog))])
+
+    def _assessor_for(self, ep: Episode) -> int:
+        cfg = self.cfg
+        if ep.assessor >= 0:
+            prof = self.professions[self.workforce.prof[ep.assessor]]
+            pc = cfg.professions[prof]
+            if pc.caf_assessor:
+                return ep.assessor
+            if pc.assessor:
+                return self._pick_post(ep.locality, self._pidx[pc.assessor], None)
+        # Self-referrals, step-downs and front-door returns: a family support worker.
+        return self._pick_post(ep.locality, self._pidx["family_support"], None)
+
+    def _on_consent(self, day: float, ep: Episode) -> None:
+        if ep.phase != "assessing":
+            return
+        cfg = self.cfg
+        pop = self.population
+        ep.t_consent = day
+        if ep.u_consent >= ep.engagement:
+            ep.consent = False
+            ep.phase = "declined"
+            ep.id_left = 0.0
+            self._reclock(ep, day)
+            return
+        ep.consent = True
+        if not cfg.assessment.required:
+            ep.t_assess_start = ep.t_assess_end = day
+            self._after_assessment(ep, day)
+            return
+        pid = self._assessor_for(ep)
+        ep.assessor = pid
+        if pid >= 0 and self._diary_hours[pid] > cfg.assessment.rationing_backlog_hours:
+            # Rationed: no time for a new CAF; the need stays unmet until it escalates.
+            ep.phase = "declined"
+            ep.route = ep.route + "+rationed"
+            ep.id_left = 0.0
+            self._reclock(ep, day)
+            return
+        ep.t_assess_start = day
+        rng = self.streams["pathway"]
+        acfg = cfg.assessment
+        visible = (acfg.child_index and bool(pop.had_caf[ep.child])
+                   and rng.random() >= acfg.sharing_reluctance)
+        ep.caf_from_index = visible
+        ep.caf_hours = acfg.caf_update_hours if visible else acfg.caf_hours
+        if pid < 0:
+            ep.t_assess_end = day
+            self._after_assessment(ep, day)
+            return
+        ep.assessor_prof = self.professions[self.workforce.prof[pid]]
+        self._add_task(pid, day, ep.caf_hours, T_CAF, ep, "assessment")
+        if not acfg.child_index:
+            # Without a shared index other services do not see this CAF: some start
+            # their own.
+            for _ in range(len(ep.domains) - 1):
+                if rng.random() < acfg.duplicate_probability:
+                    other = self._pick_post(ep.locality, self.workforce.prof[pid], None)
+                    if other >= 0:
+                        ep.duplicate_cafs += 1
+                        self._add_task(other, day, acfg.caf_hours, T_HOURS, None,
+                                       "assessment")
+
+    def _after_assessment(self, ep: Episode, day: float) -> None:
+        if ep.phase != "assessing":
+            return
+        self.population.had_caf[ep.child] = True
+        cfg = self.cfg
+        if ("be_healthy" in ep.domains and ep.tier >= 3 and ep.age >= 5
+                and ep.t_camhs_referral != ep.t_camhs_referral):
+            self.camhs.refer(ep, day)
+        if ep.assessor >= 0 and ep.u_single < cfg.assessment.single_agency_probability:
+            # The assessor meets the need alone and leads.
+            ep.phase = "tac"
+            hours = cfg.support.member_hours_per_week + cfg.support.lead_hours_per_week
+            self._commit(ep, ep.assessor, hours)
+            self._set_lead(ep, ep.assessor)
+            ep.professions = [self.professions[self.workforce.prof[ep.assessor]]]
+            self.events.schedule(day + cfg.support.support_start_days, self.K_SUPPORT, ep)
+            self._reclock(ep, day)
+            return
+        ep.phase = "requested"
+        ep.t_request = day
+        receiver = self.team_model.receiver(ep)
+        self._add_task(receiver, day, cfg.team_model.coordination_hours_per_case, T_COORD,
+                       ep, "coordination")
+
+    # ================================================================== allocation
+    def _needed_professions(self, ep: Episode, day: float) -> list[int]:
+        age = min(int(ep.age + (day - ep.onset) / DAYS_PER_YEAR), N_AGES - 1)
+        row = self._domain_prof[age]
+        out: list[int] = []
+        for d, domain in enumerate(DOMAINS):
+            if domain in ep.domains and row[d] >= 0 and row[d] not in out:
+                out.append(row[d])
+        return out
+
+    def _on_allocate(self, day: float, ep: Episode) -> None:
+        if ep.phase != "requested":
+            return
+        ep.phase = "tac"
+        wf = self.workforce
+        need = self._needed_professions(ep, day)
+        assessor_prof = wf.prof[ep.assessor] if ep.assessor >= 0 else -1
+        hours = self.cfg.support.member_hours_per_week
+        ep.professions = [self.professions[p] for p in need]
+        ep.waiting = 0
+        for prof in need:
+            if prof == assessor_prof:
+                self._commit(ep, ep.assessor, hours)   # the assessor is the member
+                continue
+            if (ep.pool, prof) not in self._candidates:
+                continue   # no post of this profession serves the pool
+            if not self._try_allocate(ep, prof, hours):
+                key = (ep.pool, prof)
+                self.queues.setdefault(key, deque()).append((ep, prof, hours, day))
+                ep.waiting += 1
+        self._reclock(ep, day)
+        if ep.waiting == 0:
+            self._assembled(ep, day)
+
+    def _try_allocate(self, ep: Episode, prof: int, hours: float) -> bool:
+        ids = self._candidates[(ep.pool, prof)]
+        wf = self.workforce
+        cap = wf.hours[ids] * wf.ma_share[ids]
+        spare = cap - wf.committed[ids]
+        ok = (wf.status[ids] != VACANT) & (spare >= hours - 1e-9)
+        if not ok.any():
+            return False
+        score = np.where(ok, spare + 1e6 * wf.core[ids], -INF)
+        pid = int(ids[int(np.argmax(score))])
+        self._commit(ep, pid, hours)
+        return True
+
+    def _commit(self, ep: Episode, pid: int, hours: float) -> None:
+        wf = self.workforce
+        wf.committed[pid] += hours
+        wf.cases[pid] += 1
+        ep.members.append((pid, hours, True))
+
+    def _release(self, ep: Episode, day: float) -> None:
+        wf = self.workforce
+        keys = set()
+        for pid, hours, counts in ep.members:
+            wf.committed[pid] -= hours
+            wf.cases[pid] -= counts
+            if self._tac_posts[pid]:
+                keys.add((int(wf.pool[pid]), int(wf.prof[pid])))
+        ep.members = []
+        if ep.lead >= 0:
+            self.practitioners[ep.lead].leads.discard(ep)
+        ep.waiting = 0   # its queue entries are dropped when they reach the head
+        for key in sorted(keys):
+            self._serve_queue(key, day)
+
+    def _serve_queue(self, key: tuple[int, int], day: float) -> None:
+        q = self.queues.get(key)
+        while q:
+            ep, prof, hours, _ = q[0]
+            if ep.phase != "tac" or ep.waiting == 0:
+                q.popleft()   # closed while waiting
+                continue
+            if not self._try_allocate(ep, prof, hours):
+                return
+            q.popleft()
+            ep.waiting -= 1
+            if ep.waiting == 0:
+                self._assembled(ep, day)
+
+    def _assembled(self, ep: Episode, day: float) -> None:
+        """Every member is allocated: convene the TAC meeting."""
+        cfg, wf = self.cfg, self.workforce
+        ep.t_allocated = day
+        lead = ep.assessor if (ep.assessor >= 0 and wf.lead_capable[ep.assessor]) else -1
+        if lead < 0:
+            for pid, _, _ in ep.members:
+                if wf.lead_capable[pid]:
+                    lead = pid
+                    break
+        if lead < 0 and ep.members:
+            lead = ep.members[0][0]
+        if lead >= 0:
+            lead_hours = cfg.support.lead_hours_per_week
+            if any(m[0] == lead for m in ep.members):
+                wf.committed[lead] += lead_hours    # one case, more hours
+                ep.members.append((lead, lead_hours, False))
+            else:
+                self._commit(ep, lead, lead_hours)
+            self._set_lead(ep, lead)
+        attendees = sorted({m[0] for m in ep.members}
+                           | ({ep.assessor} if ep.assessor >= 0 else set()))
+        join = max((wf.join_delay[m[0]] for m in ep.members), default=0.0)
+        ep.t_convene = day + max(cfg.team_model.convening_days_per_member * len(attendees),
+                                 join)
+        hours = cfg.support.meeting_hours + cfg.team_model.travel_hours_per_meeting
+        ep.pending = len(attendees)
+        for pid in attendees:
+            self._add_task(pid, day, hours, T_MEETING, ep, "meetings")
+        if ep.pending == 0:
+            self.events.schedule(max(day, ep.t_convene), self.K_TAC, ep)
+
+    def _set_lead(self, ep: Episode, pid: int) -> None:
+        ep.lead = pid
+        ep.lead_prof = self.professions[self.workforce.prof[pid]]
+        self.practitioners[pid].leads.add(ep)
+
+    def _on_tac(self, day: float, ep: Episode) -> None:
+        if ep.phase != "tac":
+            return
+        ep.t_tac = day
+        self.events.schedule(day + self.cfg.support.support_start_days, self.K_SUPPORT, ep)
+
+    def _on_support_start(self, day: float, ep: Episode) -> None:
+        if ep.phase != "tac":
+            return
+        ep.phase = "support"
+        ep.supported = True
+        ep.t_support = day
+        self._reclock(ep, day)
+        ep.review_no += 1
+        self.events.schedule(day + self.cfg.support.review_interval_days, self.K_REVIEW,
+                             (ep, ep.review_no))
+
+    def _on_review(self, day: float, payload: tuple) -> None:
+        ep, number = payload
+        if ep.phase != "support" or number != ep.review_no:
+            return
+        held, next_day = self.team_model.review_outcome(day, self.streams["pathway"].random())
+        if not held:
+            ep.missed_reviews += 1
+            if next_day != next_day:
+                next_day = day + self.cfg.support.review_interval_days
+        else:
+            ep.reviews += 1
+            hours = self.cfg.support.meeting_hours + self.cfg.team_model.travel_hours_per_meeting
+            used = self.workforce.used
+            for pid in sorted({m[0] for m in ep.members}):
+                used[pid, ACT["meetings"]] += hours
+            if ep.resolved:
+                self._close(ep, day, "needs_met")
+                return
+            next_day = day + self.cfg.support.review_interval_days
+        ep.review_no += 1
+        self.events.schedule(next_day, self.K_REVIEW, (ep, ep.review_no))
+
+    # ================================================================== diaries
+    def _add_task(self, pid: int, day: float, hours: float, kind: int, ep: Episode | None,
+                  activity: str) -> None:
+        """Put a one-off task in a post's diary; it is worked first in, first out."""
+        if hours <= 0:
+            self._task_done(kind, ep, day)
+            return
+        pr = self.practitioners[pid]
+        idle = not pr.diary
+        pr.diary.append([hours, kind, ep, ACT[activity]])
+        self._diary_len[pid] += 1
+        self._diary_hours[pid] += hours
+        if idle:
+            self._busy.add(pid)
+            pr.diary_mark = day
+            self._schedule_diary(pr, day)
+
+    def _schedule_diary(self, pr: Practitioner, day: float) -> None:
+        pr.diary_version += 1
+        rate = self.workforce.diary_rate[pr.pid]
+        if pr.diary and rate > 0:
+            self.events.schedule(day + pr.diary[0][0] / rate, self.K_TASK,
+                                 (pr, pr.diary_version))
+
+    def _work_diary(self, pr: Practitioner, day: float) -> None:
+        """Book the diary's progress up to ``day`` against its head task."""
+        dt = day - pr.diary_mark
+        if dt > 0 and pr.diary:
+            rate = self.workforce.diary_rate[pr.pid]
+            done = min(rate * dt, pr.diary[0][0])
+            pr.diary[0][0] -= done
+            self._diary_hours[pr.pid] -= done
+            self.workforce.used[pr.pid, pr.diary[0][3]] += done
+        pr.diary_mark = day
+
+    def _on_task(self, day: float, payload: tuple) -> None:
+        pr, version = payload
+        if version != pr.diary_version:
+            return
+        self._work_diary(pr, day)
+        left, kind, ep, act = pr.diary.popleft()
+        self._diary_len[pr.pid] -= 1
+        self._diary_hours[pr.pid] = max(self._diary_hours[pr.pid] - left, 0.0)
+        self.workforce.used[pr.pid, act] += left   # rounding left by the rate
+        if not pr.diary:
+            self._busy.discard(pr.pid)
+        self._schedule_diary(pr, day)
+        self._task_done(kind, ep, day)
+
+    def _restart_diaries(self, day: float) -> None:
+        """New week, new diary rates: reschedule the head task of every busy diary."""
+        for pr in self._busy_diaries():
+            self._schedule_diary(pr, day)
+
+    def _busy_diaries(self) -> list[Practitioner]:
+        return [self.practitioners[pid] for pid in sorted(self._busy)]
+
+    def _task_done(self, kind: int, ep: Episode | None, day: float) -> None:
+        if ep is None or kind == T_HOURS:
+            return
+        if kind == T_CAF:
+            if ep.phase == "assessing":
+                ep.t_assess_end = day
+                self._after_assessment(ep, day)
+        elif kind == T_COORD:
+            if ep.phase == "requested":
+                when = self.team_model.decision_day(day, ep)
+                self.events.schedule(when, self.K_ALLOCATE, ep)
+        elif kind == T_MEETING:
+            if ep.phase == "tac":
+                ep.pending -= 1
+                if ep.pending == 0:
+                    self.events.schedule(max(day, ep.t_convene), self.K_TAC, ep)
+
+    # ================================================================== specialists
+    def _refer_social_care(self, ep: Episode, day: float) -> None:
+        if ep.t_sc_referral == ep.t_sc_referral and ep.phase == "specialist":
+            return
+        self._close(ep, day, "stepped_up", keep_child=True)
+        ep.phase = "specialist"
+        self.social_care.refer(ep, day)
+
+    def _on_specialist(self, day: float, payload: tuple) -> None:
+        svc, stage, ep = payload
+        svc.handle(stage, ep, day)
+
+    def specialist_finished(self, svc: SpecialistService, ep: Episode, day: float) -> None:
+        """A specialist service has finished with an episode."""
+        if svc is self.camhs or ep.phase != "specialist":
+            return
+        self._retire(ep, day)
+        if self.streams["specialist"].random() < svc.params.step_down_probability:
+            self._step_down(ep, day)
+
+    def _step_down(self, old: Episode, day: float) -> None:
+        """Step-down from social care: a new Tier 2 episode known to early help."""
+        pop = self.population
+        c = old.child
+        if pop.open_episode[c] >= 0:
+            return
+        rng = self.streams["onset"]
+        variates = np.concatenate([rng.exponential(1.0, 6), rng.random(4)]).tolist()
+        age = float(pop.age_years(day, c))
+        if age >= 18:
+            return
+        ep = Episode(len(self.episodes), c, old.family, old.locality, age, 2, old.domains,
+                     old.risk_factors, old.engagement, day, variates)
+        ep.step_down = True
+        self.episodes.append(ep)
+        pop.open_episode[c] = ep.id
+        pop.episodes_started[c] += 1
+        ep.pool = self.team_model.pool_of(ep)
+        ep.esc_target = self._esc_target(ep)
+        self._identify(ep, day, "step_down", "")
+
+    # ================================================================== closure
+    def _close(self, ep: Episode, day: float, reason: str, keep_child: bool = False) -> None:
+        """Close the episode to early help; release its commitments."""
+        if ep.phase in ("closed", "specialist", "gone"):
+            return
+        ep.t_close = day
+        ep.reason = reason
+        ep.phase = "closed"
+        ep.supported = False
+        ep.version += 1   # cancels its natural events
+        self._release(ep, day)
+        if not keep_child:
+            self._retire(ep, day)
+
+    def _retire(self, ep: Episode, day: float) -> None:
+        """The child is no longer known to services for this episode."""
+        pop = self.population
+        c = ep.child
+        if pop.open_episode[c] == ep.id:
+            pop.open_episode[c] = -1
+            pop.episode_closed(c, day)
+            if ep.t_identified == ep.t_identified:
+                pop.last_identified[c] = day
+        if ep.phase == "specialist":
+            ep.phase = "closed"
+        agent = ep.agent
+        if agent is not None:
+            fam = agent.family_agent
+            fam.children.discard(agent)
+            agent.remove()
+            ep.agent = None
+            if not fam.children:
+                fam.remove()
+                self.families.pop(ep.family, None)
+
+    # ================================================================== workforce
+    def _holders_changed(self, day: float, changed: np.ndarray) -> None:
+        """Continuity is lost when a lead professional's post changes hands."""
+        wf = self.workforce
+        rng = self.streams["pathway"]
+        p = self.cfg.support.disengage_on_lead_change
+        keys = set()
+        for pid in changed.tolist():
+            for ep in sorted(self.practitioners[pid].leads, key=lambda e: e.id):
+                ep.lead_changes += 1
+                if rng.random() < p:
+                    self._close(ep, day, "disengaged")
+            if wf.status[pid] != VACANT and self._tac_posts[pid]:
+                keys.add((int(wf.pool[pid]), int(wf.prof[pid])))
+        for key in sorted(keys):
+            self._serve_queue(key, day)
+        self.social_care.allocate(day)
+        self.camhs.allocate(day)
+
+    # ================================================================== observation
+    def _close_week(self, t0: float, t1: float) -> None:
+        for pr in self._busy_diaries():
+            self._work_diary(pr, t1)
+        week = self.workforce.end_week(self._spec_hours)
+        if t0 < -1e-9:
+            return
+        wf = self.workforce
+        n_prof = len(self.professions)
+        prof = wf.prof
+        def by_prof(values: np.ndarray) -> np.ndarray:
+            return np.bincount(prof, weights=values, minlength=n_prof)
+        used = week["used"]
+        filled = wf.filled()
+        rows = {
+            "posts": np.bincount(prof, minlength=n_prof),
+            "fte": by_prof(wf.fte),
+            "filled_fte": by_prof(wf.fte * filled),
+            "vacant_fte": by_prof(wf.fte * ~filled),
+            "agency_fte": by_prof(wf.fte * (wf.status == 1)),
+            "capacity_hours": by_prof(week["capacity"]),
+            "ma_capacity_hours": by_prof(wf.ma_capacity),
+            "committed_hours": by_prof(wf.committed),
+            "unmet_hours": by_prof(week["unmet"]),
+            "cases": by_prof(wf.cases.astype(float)),
+            "specialist_fte": by_prof(wf.fte * wf.specialist),
+            "specialist_filled_fte": by_prof(wf.fte * (filled & wf.specialist)),
+            "specialist_cases": by_prof(np.where(wf.specialist, wf.cases, 0).astype(float)),
+            "leavers": by_prof(wf.week_leavers.astype(float)),
+            "open_needs": np.full(n_prof, float((self.population.open_episode >= 0).sum())),
+            "children": np.full(n_prof, float(self.population.n_children)),
+        }
+        for a, name in enumerate(ACTIVITIES):
+            rows[f"hours_{name}"] = by_prof(used[:, a])
+        queue = np.zeros(n_prof)
+        for (_, p), q in self.queues.items():
+            queue[p] += sum(1 for item in q if item[0].phase == "tac" and item[0].waiting)
+        rows["queue_early_help"] = queue
+        spec_q = np.zeros(n_prof)
+        spec_q[self._pidx["social_worker"]] = self.social_care.queue_length()
+        spec_q[self._pidx["camhs_worker"]] = self.camhs.queue_length()
+        rows["queue_specialist"] = spec_q
+        for i, name in enumerate(self.professions):
+            row = {"day": t0, "profession": name}
+            for k, v in rows.items():
+                row[k] = float(v[i])
+            self.series_rows.append(row)
+
+    def episodes_table(self) -> pd.DataFrame:
+        """One row per need episode with onset in the observation period."""
+        name = self.team_model.name
+        rows = [ep.row(name) for ep in self.episodes if ep.onset >= 0]
+        return pd.DataFrame.from_records(rows, columns=list(EPISODE_COLUMNS))
+
+    def series_table(self) -> pd.DataFrame:
+        """Weekly workforce series by profession over the observation period."""
+        return pd.DataFrame.from_records(self.series_rows)

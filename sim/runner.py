@@ -1,0 +1,282 @@
+"""Run scenarios and replicates, and write their outputs.
+
+The model produces tables; this module runs it (replicates with seeds spawned by
+``SeedSequence``, team models compared under common random numbers) and writes the
+outputs of a run folder. Every file appears atomically: it is written under a temporary
+name and renamed, so a partly written file is never read as complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim import __version__
+from sim.model import ChildrensServicesModel
+from sim.params import Config
+from sim.rng import replicate_seeds
+from sim.summary import aggregate, clean, paired_difference, replicate_summary
+
+
+@dataclass
+class ReplicateResult:
+    """Outputs of one replicate of one scenario."""
+
+    episodes: pd.DataFrame
+    series: pd.DataFrame
+    summary: dict[str, Any]
+
+
+@dataclass
+class ScenarioResult:
+    """Outputs of all replicates of one scenario (one team model on one area)."""
+
+    team_model: str
+    replicates: list[ReplicateResult] = field(default_factory=list)
+
+    @property
+    def summaries(self) -> list[dict[str, Any]]:
+        """Per-replicate headline metrics."""
+        return [r.summary for r in self.replicates]
+
+    def episodes(self) -> pd.DataFrame:
+        """Episodes of every replicate, with a ``replicate`` column."""
+        return pd.concat([r.episodes.assign(replicate=i)
+                          for i, r in enumerate(self.replicates)], ignore_index=True)
+
+    def series(self) -> pd.DataFrame:
+        """Series of every replicate, with a ``replicate`` column."""
+        return pd.concat([r.series.assign(replicate=i)
+                          for i, r in enumerate(self.replicates)], ignore_index=True)
+
+
+class Progress:
+    """Progress on stderr (a tqdm bar) that can be silenced."""
+
+    def __init__(self, total: float, desc: str, enabled: bool, unit: str = "yr") -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+            self.bar = tqdm(total=round(total, 2), desc=desc, unit=unit, file=sys.stderr,
+                            leave=False, dynamic_ncols=True,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                                       "{n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]")
+
+    def update(self, n: float) -> None:
+        """Advance by ``n``."""
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
+                  progress: Callable[[float], None] | None = None) -> ReplicateResult:
+    """Run one replicate and summarise it.
+
+    Parameters
+    ----------
+    cfg : Config
+        Validated configuration.
+    seed : int or numpy.random.SeedSequence
+        This replicate's seed.
+    progress : callable, optional
+        Called with the simulated day after each week.
+    """
+    model = ChildrensServicesModel(cfg, seed)
+    try:
+        model.run(progress)
+        episodes = model.episodes_table()
+        series = model.series_table()
+    finally:
+        # Mesa 3.3 keeps every model alive through a class-level registry; release it
+        # so sweeps that run many models in one process do not grow.
+        mesa.Agent._ids.pop(model, None)
+    summary = replicate_summary(
+        episodes, series, children=cfg.area.children, years=cfg.years, era=cfg.area.era,
+        hourly_cost={p: pc.hourly_cost for p, pc in cfg.professions.items()})
+    return ReplicateResult(episodes, series, summary)
+
+
+def run_scenario(cfg: Config, progress: bool = False) -> ScenarioResult:
+    """Run ``cfg.replicates`` replicates with seeds spawned from ``cfg.seed``.
+
+    Replicate ``r`` uses the same spawned seed whatever the team model, so scenarios run
+    with the same seed are paired (common random numbers).
+    """
+    result = ScenarioResult(cfg.team_model.name)
+    seeds = replicate_seeds(cfg.seed, cfg.replicates)
+    total_years = cfg.replicates * (cfg.years + _warmup_years(cfg))
+    bar = Progress(total_years, cfg.team_model.name, progress)
+    try:
+        for ss in seeds:
+            last = [None]
+
+            def tick(day: float, last: list = last) -> None:
+                if last[0] is not None:
+                    bar.update((day - last[0]) / 365.25)
+                last[0] = day
+
+            result.replicates.append(run_replicate(cfg, ss, tick))
+    finally:
+        bar.close()
+    return result
+
+
+def _warmup_years(cfg: Config) -> float:
+    return cfg.warmup_years
+
+
+def scenario_summary(result: ScenarioResult) -> dict[str, Any]:
+    """Aggregated metrics (mean and 95% CI) plus every replicate's values."""
+    return {"team_model": result.team_model,
+            "metrics": aggregate(result.summaries),
+            "replicates": result.summaries}
+
+
+def comparison(results: dict[str, ScenarioResult], baseline: str) -> dict[str, Any]:
+    """Paired differences of every team model against ``baseline``."""
+    base = results[baseline].summaries
+    return {name: paired_difference(r.summaries, base)
+            for name, r in results.items() if name != baseline}
+
+
+def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.DataFrame:
+    """Long table: metric, team model, mean and CI, and paired difference vs baseline."""
+    diffs = comparison(results, baseline)
+    rows = []
+    from sim.summary import flatten
+    for name, r in results.items():
+        agg = flatten({k: v for k, v in _leaf_stats(aggregate(r.summaries)).items()})
+        for metric in sorted({k.rsplit(".", 1)[0] for k in agg}):
+            row = {"metric": metric, "team_model": name, "baseline": baseline,
+                   "mean": agg.get(f"{metric}.mean"),
+                   "ci_low": agg.get(f"{metric}.ci_low"),
+                   "ci_high": agg.get(f"{metric}.ci_high"),
+                   "n": agg.get(f"{metric}.n")}
+            d = diffs.get(name, {}).get(metric)
+            row["diff_vs_baseline"] = d["mean"] if d else (0.0 if name == baseline else None)
+            row["diff_ci_low"] = d["ci95"][0] if d else None
+            row["diff_ci_high"] = d["ci95"][1] if d else None
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _leaf_stats(agg: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten an aggregate into ``metric -> {mean, ci_low, ci_high, n}``."""
+    out: dict[str, Any] = {}
+    for k, v in agg.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and "mean" in v and "ci95" in v:
+            out[key] = {"mean": v["mean"], "ci_low": v["ci95"][0], "ci_high": v["ci95"][1],
+                        "n": v["n"]}
+        elif isinstance(v, dict):
+            out.update(_leaf_stats(v, key + "."))
+    return out
+
+
+# ---------------------------------------------------------------------- writing
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write strict JSON (NaN as null), keys sorted, so equal inputs give equal bytes."""
+    text = json.dumps(clean(obj), indent=2, sort_keys=True, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
+    """Write a Parquet file atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
+    """The resolved configuration, seed and package version, to repeat the run."""
+    resolved = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True) \
+        if raw_cfg is None else OmegaConf.to_container(raw_cfg, resolve=True)
+    return {"sim_version": __version__, "seed": cfg.seed, "replicates": cfg.replicates,
+            "replicate_seeds": [int(s.generate_state(1)[0]) for s in
+                                replicate_seeds(cfg.seed, cfg.replicates)],
+            "config": resolved}
+
+
+def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult) -> dict[str, Any]:
+    """Write ``summary.json``, ``episodes.parquet``, ``series.parquet`` and ``run.json``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    summary = scenario_summary(result)
+    summary["area"] = cfg.area.name
+    summary["children"] = cfg.area.children
+    summary["years"] = cfg.years
+    summary["seed"] = cfg.seed
+    summary.update(summary.pop("metrics"))
+    atomic_write_parquet(outdir / "episodes.parquet", result.episodes())
+    atomic_write_parquet(outdir / "series.parquet", result.series())
+    atomic_write_json(outdir / "run.json", run_metadata(cfg))
+    atomic_write_json(outdir / "summary.json", summary)
+    return summary
+
+
+def run_comparison(cfgs: dict[str, Config], progress: bool = False
+                   ) -> dict[str, ScenarioResult]:
+    """Run each team model's configuration with the same replicate seeds.
+
+    The configurations must share ``seed`` and ``replicates``; replicate ``r`` of every
+    team model then sees the same children, families, need onsets and workforce at the
+    start (common random numbers), so differences are paired.
+    """
+    seeds = {(c.seed, c.replicates) for c in cfgs.values()}
+    if len(seeds) != 1:
+        raise ValueError("team models compared must share seed and replicates")
+    return {name: run_scenario(cfg, progress=progress) for name, cfg in cfgs.items()}
+
+
+def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
+                     results: dict[str, ScenarioResult]) -> dict[str, Any]:
+    """Write the comparison: summary.json, comparison.csv, tables, run.json and plots."""
+    from sim.plots import comparison_plots
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    baseline = cfg.compare.baseline
+    summary: dict[str, Any] = {
+        "area": cfg.area.name, "children": cfg.area.children, "years": cfg.years,
+        "seed": cfg.seed, "replicates": cfg.replicates, "baseline": baseline,
+        "team_models": {name: aggregate(r.summaries) for name, r in results.items()},
+        "paired_difference_vs_baseline": comparison(results, baseline),
+        "replicates_by_team_model": {name: r.summaries for name, r in results.items()},
+    }
+    table = comparison_table(results, baseline)
+    episodes = pd.concat([r.episodes() for r in results.values()], ignore_index=True)
+    series = pd.concat([r.series().assign(team_model=name) for name, r in results.items()],
+                       ignore_index=True)
+    atomic_write_parquet(outdir / "episodes.parquet", episodes)
+    atomic_write_parquet(outdir / "series.parquet", series)
+    atomic_write_bytes(outdir / "comparison.csv", table.to_csv(index=False).encode())
+    meta = run_metadata(cfg)
+    meta["team_model_configs"] = {name: OmegaConf.to_container(OmegaConf.structured(c))
+                                  for name, c in cfgs.items()}
+    atomic_write_json(outdir / "run.json", meta)
+    comparison_plots(outdir / "plots", table, series, baseline)
+    atomic_write_json(outdir / "summary.json", summary)
+    return summary

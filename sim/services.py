@@ -1,0 +1,134 @@
+"""Specialist services: children's social care and CAMHS (model.md step 7).
+
+Each is a capacity-limited service with its own posts, a threshold, a first-in-first-out
+queue for allocation, an assessment and a period of case-holding. A post can hold up to
+``max_caseload_per_fte`` cases per FTE; a vacant post takes no new cases but keeps the
+ones it has (unallocated work).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import SpecialistConfig
+from sim.workforce import VACANT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
+    from sim.model import ChildrensServicesModel
+
+SCREENED, ASSESSED, CASE_CLOSED = 0, 1, 2
+
+
+class SpecialistService:
+    """A specialist service with posts ``pids`` in the model's workforce.
+
+    Parameters
+    ----------
+    model : ChildrensServicesModel
+    name : ``social_care`` or ``camhs``; names the episode milestones it sets.
+    params : SpecialistConfig
+    pids : array of post indices belonging to the service.
+    """
+
+    def __init__(self, model: ChildrensServicesModel, name: str, params: SpecialistConfig,
+                 pids: np.ndarray) -> None:
+        self.model = model
+        self.name = name
+        self.params = params
+        self.pids = pids
+        self.queue: deque[Episode] = deque()
+        self.holder: dict[int, int] = {}   # episode id -> post holding the case
+        self.referrals = 0
+
+    def capacity(self) -> np.ndarray:
+        """Cases each post may hold now."""
+        wf = self.model.workforce
+        cap = self.params.max_caseload_per_fte * wf.fte[self.pids]
+        return np.where(wf.status[self.pids] == VACANT, 0.0, cap)
+
+    def refer(self, ep: Episode, day: float) -> None:
+        """Receive a referral; screen it and queue it for allocation."""
+        m, p = self.model, self.params
+        rng = m.streams["specialist"]
+        self.referrals += 1
+        if self.name == "social_care":
+            ep.t_sc_referral = day
+        else:
+            ep.t_camhs_referral = day
+        if rng.random() < p.rejection_share:
+            self._finish(ep, day, "rejected")
+            return
+        m.events.schedule(day + p.screening_days, m.K_SPECIALIST, (self, SCREENED, ep))
+
+    def handle(self, stage: int, ep: Episode, day: float) -> None:
+        """Advance a case: screened -> allocated/assessed -> held -> closed."""
+        m, p = self.model, self.params
+        rng = m.streams["specialist"]
+        if ep.phase == "gone":
+            return
+        if stage == SCREENED:
+            self.queue.append(ep)
+            self.allocate(day)
+        elif stage == ASSESSED:
+            if self.name == "social_care":
+                ep.t_sc_assess_end = day
+            if rng.random() < p.no_further_action_share:
+                self._release(ep)
+                self._finish(ep, day, "no_further_action")
+            else:
+                dur = rng.exponential(p.case_mean_days)
+                m.events.schedule(day + dur, m.K_SPECIALIST, (self, CASE_CLOSED, ep))
+        elif stage == CASE_CLOSED:
+            self._release(ep)
+            self._finish(ep, day, "case_closed")
+        self.allocate(day)
+
+    def allocate(self, day: float) -> None:
+        """Allocate queued cases, first come first served, to the post with most room."""
+        if not self.queue:
+            return
+        m, wf = self.model, self.model.workforce
+        rng = m.streams["specialist"]
+        while self.queue:
+            room = self.capacity() - wf.cases[self.pids]
+            best = int(np.argmax(room))
+            if room[best] < 1.0 - 1e-9:
+                return
+            ep = self.queue.popleft()
+            if ep.phase == "gone":
+                continue
+            pid = int(self.pids[best])
+            wf.cases[pid] += 1
+            self.holder[ep.id] = pid
+            if self.name == "social_care":
+                ep.t_sc_assess_start = day
+            else:
+                ep.t_camhs_start = day
+            dur = rng.exponential(self.params.assessment_mean_days)
+            m.events.schedule(day + dur, m.K_SPECIALIST, (self, ASSESSED, ep))
+
+    def _release(self, ep: Episode) -> None:
+        pid = self.holder.pop(ep.id, None)
+        if pid is not None:
+            self.model.workforce.cases[pid] -= 1
+
+    def withdraw(self, ep: Episode) -> None:
+        """Remove a case whose child left the area."""
+        self._release(ep)
+
+    def _finish(self, ep: Episode, day: float, outcome: str) -> None:
+        if self.name == "social_care":
+            ep.sc_outcome = outcome
+            ep.t_sc_close = day
+        else:
+            ep.camhs_outcome = outcome
+            ep.t_camhs_end = day
+        self.model.specialist_finished(self, ep, day)
+
+    def queue_length(self) -> int:
+        """Cases waiting for allocation."""
+        return len(self.queue)

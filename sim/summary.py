@@ -1,0 +1,201 @@
+"""Headline metrics of a run, and their confidence intervals over replicates.
+
+Every metric is defined in ``docs/metrics.md`` with its unit. Functions here take the
+tables a model produces (``episodes``, ``series``) and return plain dictionaries of
+floats, so summaries serialise to JSON byte-identically for the same inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+DAYS_PER_YEAR = 365.25
+#: Stages of the pathway: (name, from milestone, to milestone).
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("onset_to_identification", "onset_day", "identification_day"),
+    ("identification_to_assessment", "identification_day", "assessment_end_day"),
+    ("assessment_to_tac_meeting", "assessment_end_day", "tac_meeting_day"),
+    ("tac_meeting_to_support", "tac_meeting_day", "support_start_day"),
+    ("onset_to_support", "onset_day", "support_start_day"),
+)
+#: Hours that count as multi-agency or specialist work when computing utilisation.
+WORK_ACTIVITIES = ("identification", "assessment", "meetings", "coordination", "support",
+                   "travel", "casework")
+#: Social care assessment timeliness targets in working days, by era (evidence.md: core
+#: assessment within 35 working days in 2008; one assessment within 45 today).
+TIMELINESS_TARGET_WORKING_DAYS = {"2008": 35, "modern": 45}
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if (x is None or (isinstance(x, float) and math.isnan(x))) else float(x)
+
+
+def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Working days (Monday to Friday) between simulation days, taking day 0 as a Monday."""
+    base = np.datetime64("2024-01-01")  # a Monday
+    s = base + np.floor(start).astype("int64").astype("timedelta64[D]")
+    e = base + np.floor(end).astype("int64").astype("timedelta64[D]")
+    return np.busday_count(s, e).astype(float)
+
+
+def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children: int,
+                      years: float, era: str, hourly_cost: dict[str, float]
+                      ) -> dict[str, Any]:
+    """Headline metrics of one replicate.
+
+    Parameters
+    ----------
+    episodes, series : the model's output tables (observation period only).
+    children : children in the area.
+    years : length of the observation period in years.
+    era : process-standard era, for the social care timeliness target.
+    hourly_cost : pounds per hour by profession.
+    """
+    ep = episodes
+    out: dict[str, Any] = {}
+    fresh = ep[~ep["step_down"]]
+    tier2 = fresh[fresh["onset_tier"] == 2]
+    ident = tier2["identification_day"]
+    early = ident.notna() & (tier2["tier3_day"].isna() | (ident <= tier2["tier3_day"]))
+    out["early_identification_rate"] = float(early.mean()) if len(tier2) else math.nan
+    out["identification_rate"] = float(fresh["identification_day"].notna().mean()) \
+        if len(fresh) else math.nan
+    delays: dict[str, dict[str, float]] = {}
+    for name, a, b in STAGES:
+        d = (ep[b] - ep[a]).dropna()
+        if name.startswith("onset"):
+            d = (fresh[b] - fresh[a]).dropna()
+        delays[name] = {
+            "median": float(d.median()) if len(d) else math.nan,
+            "p90": float(d.quantile(0.9)) if len(d) else math.nan,
+            "n": float(len(d)),
+        }
+    out["delay_days"] = delays
+    # Workforce, by profession.
+    work_cols = [f"hours_{a}" for a in WORK_ACTIVITIES]
+    by = series.groupby("profession", sort=True)
+    used = by[work_cols].sum().sum(axis=1)
+    cap = by["ma_capacity_hours"].sum()
+    util = (used / cap.where(cap > 0)).to_dict()
+    weeks = by.size()
+    filled = by["filled_fte"].sum()
+    caseload = (by["cases"].sum() / filled.where(filled > 0)).to_dict()
+    out["utilisation"] = {k: float(v) for k, v in util.items()}
+    out["caseload_per_fte"] = {k: float(v) for k, v in caseload.items()}
+    fte = by["fte"].sum()
+    out["vacancy_rate"] = {k: float(v) for k, v in
+                           (by["vacant_fte"].sum() / fte.where(fte > 0)).to_dict().items()}
+    mean_fte = fte / weeks
+    out["turnover_rate"] = {k: float(v) for k, v in
+                            (by["leavers"].sum() / years / mean_fte.where(mean_fte > 0))
+                            .to_dict().items()}
+    sw = series[series["profession"] == "social_worker"]
+    out["caseload_per_social_worker"] = float(
+        sw["specialist_cases"].sum() / sw["specialist_filled_fte"].sum()) \
+        if len(sw) and sw["specialist_filled_fte"].sum() > 0 else math.nan
+    # Demand on specialist services.
+    sc = ep[ep["sc_referral_day"].notna()]
+    out["referrals_per_10k"] = float(len(sc) / children * 10_000 / years)
+    assessed = sc[sc["sc_assessment_end_day"].notna()]
+    if len(assessed):
+        wd = working_days(assessed["sc_referral_day"].to_numpy(),
+                          assessed["sc_assessment_end_day"].to_numpy())
+        out["sc_assessment_timeliness"] = float(
+            (wd <= TIMELINESS_TARGET_WORKING_DAYS[era]).mean())
+        out["sc_assessment_working_days_median"] = float(np.median(wd))
+    else:
+        out["sc_assessment_timeliness"] = math.nan
+        out["sc_assessment_working_days_median"] = math.nan
+    camhs = ep[ep["camhs_referral_day"].notna()]
+    out["camhs_referrals_per_10k"] = float(len(camhs) / children * 10_000 / years)
+    identified = ep[ep["identification_day"].notna()]
+    out["re_referral_rate"] = float(identified["re_referral"].mean()) \
+        if len(identified) else math.nan
+    esc = fresh[fresh["onset_tier"] < 4]
+    out["escalation_rate"] = float((esc["max_tier"] > esc["onset_tier"]).mean()) \
+        if len(esc) else math.nan
+    closed = ep[ep["closure_reason"] != ""]
+    out["closure_share"] = {r: float((closed["closure_reason"] == r).mean())
+                            for r in sorted(closed["closure_reason"].unique())}
+    out["unmet_demand_hours"] = float(series["unmet_hours"].sum() / years)
+    cost = 0.0
+    for prof, hours in used.items():
+        cost += float(hours) * hourly_cost.get(str(prof), 0.0)
+    out["staff_cost"] = cost / years
+    out["prevalence_open_needs"] = float(
+        (series["open_needs"] / series["children"]).mean()) if len(series) else math.nan
+    out["episodes"] = float(len(ep))
+    return out
+
+
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
+    out: dict[str, float] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def unflatten(d: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`flatten`."""
+    out: dict[str, Any] = {}
+    for key, v in d.items():
+        parts = key.split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = v
+    return out
+
+
+def mean_ci(values: list[float] | np.ndarray, level: float = 0.95) -> dict[str, Any]:
+    """Mean and ``level`` t-interval over replicates (no interval with one value)."""
+    x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    n = len(x)
+    if n == 0:
+        return {"mean": None, "ci95": [None, None], "n": 0}
+    m = float(x.mean())
+    if n < 2:
+        return {"mean": m, "ci95": [None, None], "n": n}
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return {"mean": m, "ci95": [m - half, m + half], "n": n}
+
+
+def aggregate(replicates: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and 95% CI of every metric over replicates, nested like the metrics."""
+    flat = [flatten(r) for r in replicates]
+    keys = sorted({k for f in flat for k in f})
+    agg = {k: mean_ci([f.get(k, math.nan) for f in flat]) for k in keys}
+    return unflatten(agg)
+
+
+def paired_difference(a: list[dict[str, Any]], b: list[dict[str, Any]]
+                      ) -> dict[str, dict[str, Any]]:
+    """Mean and 95% CI of ``a - b`` replicate by replicate (common random numbers)."""
+    fa, fb = [flatten(r) for r in a], [flatten(r) for r in b]
+    keys = sorted(set(fa[0]) & set(fb[0])) if fa and fb else []
+    out = {}
+    for k in keys:
+        diffs = [x.get(k, math.nan) - y.get(k, math.nan) for x, y in zip(fa, fb)]
+        out[k] = mean_ci(diffs)
+    return out
+
+
+def clean(obj: Any) -> Any:
+    """Replace NaN with None recursively, for strict JSON."""
+    if isinstance(obj, dict):
+        return {k: clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [clean(v) for v in obj]
+    if isinstance(obj, float):
+        return _nan_to_none(obj)
+    return obj

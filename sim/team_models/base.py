@@ -1,0 +1,123 @@
+"""The interface every team model implements, and the parts they share.
+
+A team model decides four things (model.md, "The three team models"):
+
+1. **structure**: which posts form teams or pools, whose time they give and how much
+   (:meth:`TeamModel.organise`, :meth:`TeamModel.structure_posts`);
+2. **who receives a request** for multi-agency support and spends the coordination
+   hours (:meth:`TeamModel.receiver`);
+3. **when allocation happens** (:meth:`TeamModel.decision_day`);
+4. **other effects**: access to advice for identification, and follow-up of missed
+   reviews (:attr:`TeamModel.advice_multiplier`, :meth:`TeamModel.review_outcome`).
+
+The pathway in :mod:`sim.model` calls only these methods, so the three models differ by
+mechanism and parameters and never by a hard-coded outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import TeamModelConfig
+from sim.workforce import PostSpec, Workforce
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
+
+
+def next_meeting(day: float, interval: float) -> float:
+    """The first meeting on or after ``day`` of a cycle every ``interval`` days from 0."""
+    if interval <= 0:
+        return day
+    return math.ceil(day / interval - 1e-12) * interval
+
+
+class TeamModel(ABC):
+    """One way of organising multi-agency work.
+
+    Parameters
+    ----------
+    params : TeamModelConfig
+        This team model's mechanism parameters.
+    """
+
+    name: str = ""
+
+    def __init__(self, params: TeamModelConfig) -> None:
+        self.params = params
+        self.structure_pids: list[int] = []
+
+    # -- structure -----------------------------------------------------------------
+    def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
+        """Posts the team structure adds (coordinators, managers, a central team)."""
+        return []
+
+    @abstractmethod
+    def organise(self, wf: Workforce, tac_posts: np.ndarray) -> None:
+        """Set ``pool``, ``core``, ``ma_share`` and ``join_delay`` of the posts.
+
+        ``tac_posts`` marks the non-specialist posts of professions that join TACs.
+        """
+
+    def _split_core(self, wf: Workforce, tac_posts: np.ndarray, pool_of_locality: bool
+                    ) -> None:
+        """Shared structure: in each pool and profession, the first ``core_share`` of
+        posts are core members giving ``core_time_share`` of their hours (at least their
+        profession's targeted share); the rest give their targeted share times
+        ``member_time_share`` and join after ``member_join_delay_days``."""
+        p = self.params
+        wf.pool[tac_posts] = wf.locality[tac_posts] if pool_of_locality else 0
+        for key in {(int(a), int(b)) for a, b in zip(wf.pool[tac_posts], wf.prof[tac_posts])}:
+            # Universal staff (teachers' pastoral colleagues, health visitors, school
+            # nurses, early years) stay in their settings: only targeted services'
+            # posts can be core members (seed 003, case studies 1 and 2).
+            ids = np.nonzero(tac_posts & ~wf.universal & (wf.pool == key[0])
+                             & (wf.prof == key[1]))[0]
+            k = int(round(p.core_share * len(ids)))
+            wf.core[ids[:k]] = True
+        targeted = wf.targeted[tac_posts]
+        wf.ma_share[tac_posts] = np.where(wf.core[tac_posts],
+                                          np.maximum(p.core_time_share, targeted),
+                                          np.minimum(targeted * p.member_time_share, 1.0))
+        wf.join_delay[tac_posts] = np.where(wf.core[tac_posts], 0.0,
+                                            p.member_join_delay_days)
+
+    def pool_of(self, episode: Episode) -> int:
+        """The capacity pool an episode draws members from."""
+        return episode.locality if self.params.pool_scope == "locality" else 0
+
+    # -- requests ------------------------------------------------------------------
+    @abstractmethod
+    def receiver(self, episode: Episode) -> int:
+        """The post that receives the request and spends the coordination hours."""
+
+    def decision_day(self, day: float, episode: Episode) -> float:
+        """Day the allocation decision is made for a request ready on ``day``.
+
+        Requests that need resources (a share ``panel_share``, decided by the episode's
+        own variate, so the same requests go to panel under every model) wait for the
+        panel's cycle; the rest for the team's own allocation meeting.
+        """
+        p = self.params
+        if episode.u_panel < p.panel_share:
+            return next_meeting(day, p.panel_interval_days)
+        return next_meeting(day, p.allocation_interval_days)
+
+    # -- other effects -------------------------------------------------------------
+    @property
+    def advice_multiplier(self) -> float:
+        """Multiplier on universal staff's identification from access to advice."""
+        return self.params.advice_multiplier
+
+    def review_outcome(self, day: float, u: float) -> tuple[bool, float]:
+        """Whether a review due on ``day`` is held, and when the next one is due."""
+        p = self.params
+        if u < p.missed_review_probability:
+            if p.review_followup_days > 0:
+                return False, day + p.review_followup_days
+            return False, math.nan
+        return True, math.nan

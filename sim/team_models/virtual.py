@@ -1,0 +1,40 @@
+"""Virtual teams (West Sussex-style; seed 003 para 4.12, case study 2).
+
+Named practitioners in each service-delivery area form a virtual team while staying in
+their home service: they give a share of their time and home-service demand comes
+first. Aligned services contribute spare time and join after a delay. Requests go to
+the virtual team's meeting, or to a multi-agency panel of managers. Each area has a
+part-time integrated service delivery manager who receives requests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.episodes import Episode
+from sim.team_models.base import TeamModel
+from sim.workforce import PostSpec, Workforce
+
+#: Share of an area manager's post given to coordinating requests (assumption).
+MANAGER_FTE = 0.5
+
+
+class Virtual(TeamModel):
+    """Virtual teams of named members in their home services, per area."""
+
+    name = "virtual"
+
+    def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
+        """A half-time integrated service delivery manager per area."""
+        return [PostSpec("coordinator", loc, MANAGER_FTE) for loc in range(localities)]
+
+    def organise(self, wf: Workforce, tac_posts: np.ndarray) -> None:
+        """Named members (core) give ``core_time_share``; the rest ``member_time_share``."""
+        self._split_core(wf, tac_posts, pool_of_locality=self.params.pool_scope == "locality")
+        mgr = np.asarray(self.structure_pids, dtype=np.int64)
+        wf.ma_share[mgr] = 1.0
+        self._manager = {int(wf.locality[m]): int(m) for m in mgr}
+
+    def receiver(self, episode: Episode) -> int:
+        """The area's manager, who takes the request to the team or panel."""
+        return self._manager[episode.locality]

@@ -1,0 +1,158 @@
+"""Bad input stops before any work, with one plain sentence (quality.md, "Reliability").
+
+One test per kind of bad input. Each test checks every example twice:
+
+- at the function level, :func:`sim.config.precheck_argv` raises :class:`ConfigError`
+  whose text is one line naming the key and the value given;
+- end to end, ``python -m sim <args>`` run in an empty folder exits non-zero, writes
+  exactly that one line to stderr (no traceback) and leaves no ``outputs``/``multirun``
+  folder behind.
+
+The end-to-end half needs ``sim/__main__.py`` (which calls ``precheck_argv`` before Hydra
+starts and prints ``error: <message>``). The subprocesses of one test run in parallel to
+keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sim.config import ConfigError, precheck_argv
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad command line and the text its message must contain."""
+
+    argv: tuple[str, ...]
+    #: Substrings the message must contain: the key, the value given, and, where it
+    #: helps, the two together as they appear in the sentence.
+    expect: tuple[str, ...]
+
+
+def _message(argv: tuple[str, ...]) -> str:
+    """The function-level error message for ``argv`` (fails if nothing is raised)."""
+    with pytest.raises(ConfigError) as info:
+        precheck_argv(list(argv))
+    return str(info.value)
+
+
+def _check_message(msg: str, case: Case) -> None:
+    assert msg.strip(), case
+    assert "\n" not in msg, msg
+    assert msg.endswith("."), msg
+    assert "Traceback" not in msg, msg
+    for text in case.expect:
+        assert text in msg, f"{text!r} not in {msg!r}"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.pop("HYDRA_FULL_ERROR", None)
+    return env
+
+
+def _check_cases(cases: list[Case], tmp_path: Path) -> None:
+    """Check each case at the function level, then end to end (in parallel)."""
+    messages = []
+    for case in cases:
+        msg = _message(case.argv)
+        _check_message(msg, case)
+        messages.append(msg)
+
+    runs = []
+    for i, case in enumerate(cases):
+        cwd = tmp_path / f"case{i}"
+        cwd.mkdir()
+        proc = subprocess.Popen([sys.executable, "-m", "sim", *case.argv], cwd=cwd,
+                                env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        runs.append((case, cwd, proc))
+    for (case, cwd, proc), msg in zip(runs, messages):
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"python -m sim {' '.join(case.argv)} did not stop within 120 s")
+        lines = [line for line in err.splitlines()]
+        assert proc.returncode != 0, (case, out, err)
+        assert "Traceback" not in err, err
+        assert len(lines) == 1 and lines[0].strip(), f"stderr is not one line: {err!r}"
+        assert lines[0].endswith(msg), (lines[0], msg)
+        for text in case.expect:
+            assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+        leftovers = sorted(p.name for p in cwd.iterdir())
+        assert not {"outputs", "multirun"} & set(leftovers), leftovers
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    """A value of the wrong type (text for a whole number) is rejected, naming key and
+    value, before Hydra runs."""
+    _check_cases([
+        Case(("seed=abc",), ("seed = abc", "whole number")),
+        Case(("area.children=many",), ("area.children = many", "whole number")),
+    ], tmp_path)
+
+
+def test_negative_count(tmp_path: Path) -> None:
+    """A count below 1 (negative children, zero replicates) is rejected; the schema's type
+    check alone would let both through."""
+    _check_cases([
+        Case(("area.children=-5",), ("area.children = -5", "at least 1")),
+        Case(("replicates=0",), ("replicates = 0", "at least 1")),
+    ], tmp_path)
+
+
+def test_probability_outside_unit_interval(tmp_path: Path) -> None:
+    """Shares and probabilities above 1 or below 0 are rejected."""
+    _check_cases([
+        Case(("support.overtime_share=1.5",), ("support.overtime_share = 1.5", "0 to 1")),
+        Case(("assessment.duplicate_probability=-0.1",),
+             ("assessment.duplicate_probability = -0.1", "0 to 1")),
+    ], tmp_path)
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    """A key the schema does not have is rejected (Hydra's own error is multi-line)."""
+    _check_cases([
+        Case(("foo=1",), ("foo = 1", "no setting called foo")),
+    ], tmp_path)
+
+
+def test_unknown_key_with_plus(tmp_path: Path) -> None:
+    """``+key=value`` for an unknown key, which Hydra lets through silently (a Hydra trap
+    in engineering.md), is rejected at the top level and inside a group."""
+    _check_cases([
+        Case(("+foo=1",), ("foo = 1", "no setting called foo")),
+        Case(("+area.bogus=2",), ("area.bogus = 2", "no setting called bogus")),
+    ], tmp_path)
+
+
+def test_unknown_group_option(tmp_path: Path) -> None:
+    """An option file that does not exist is rejected, listing the options that do."""
+    _check_cases([
+        Case(("team_model=foo",), ("team_model=foo", "co_located, tac_only, virtual")),
+        Case(("area=atlantis",), ("area=atlantis", "stockport")),
+    ], tmp_path)
+
+
+def test_inconsistent_combination(tmp_path: Path) -> None:
+    """Settings that are each valid but contradict each other are rejected: a comparison
+    baseline that is not compared, and Tier 3 plus Tier 4 onset shares above 1."""
+    _check_cases([
+        Case(("compare.baseline=nonexistent",), ("compare.baseline = nonexistent",
+                                                 "compare.team_models")),
+        Case(("need.initial_tier3_share=0.9", "need.initial_tier4_share=0.2"),
+             ("need.initial_tier3_share", "need.initial_tier4_share", "0.9", "0.2",
+              "at most 1")),
+    ], tmp_path)

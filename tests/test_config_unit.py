@@ -1,0 +1,141 @@
+"""Unit tests of ``sim.config``: the shipped presets are valid and the checks are sound."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import hydra
+import pytest
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
+
+from sim import config as sc
+from sim.config import CONFIG_DIR, ConfigError, compose, precheck_argv, validate
+from sim.params import Config
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+AREAS = _options("area")
+TEAM_MODELS = _options("team_model")
+EXPERIMENTS = _options("experiment")
+
+
+def test_presets_found() -> None:
+    """The config folder is found relative to the package and holds every group."""
+    assert (CONFIG_DIR / "config.yaml").is_file()
+    assert AREAS and TEAM_MODELS and EXPERIMENTS
+
+
+@pytest.mark.parametrize(("area", "team_model"), list(itertools.product(AREAS, TEAM_MODELS)))
+def test_every_area_and_team_model_validates(area: str, team_model: str) -> None:
+    """Every shipped area preset with every team model composes and passes validation,
+    and each preset's ``name`` matches its file (the code looks team models up by name)."""
+    cfg = validate(compose([f"area={area}", f"team_model={team_model}"]))
+    assert isinstance(cfg, Config)
+    assert cfg.area.name == area
+    assert cfg.team_model.name == team_model
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_validates(experiment: str) -> None:
+    """Every shipped experiment composes and passes validation."""
+    cfg = validate(compose([f"experiment={experiment}"]))
+    assert isinstance(cfg, Config)
+    assert cfg.experiment_name == experiment
+
+
+def test_defaults_validate() -> None:
+    """The defaults (no overrides) compose without the hydra node and validate."""
+    raw = compose()
+    assert "hydra" not in raw
+    cfg = validate(raw)
+    assert isinstance(cfg, Config)
+    precheck_argv([])
+
+
+def test_valid_sweep_passes_precheck() -> None:
+    """A valid multirun sweep over seeds and team models passes the pre-check."""
+    precheck_argv(["-m", "seed=1,2", "team_model=co_located,virtual"])
+
+
+def test_sweep_with_one_bad_value_fails() -> None:
+    """One bad value in a sweep stops the whole sweep, naming the key and the value."""
+    with pytest.raises(ConfigError) as info:
+        precheck_argv(["-m", "replicates=1,-1"])
+    msg = str(info.value)
+    assert "replicates" in msg and "-1" in msg and "\n" not in msg
+
+
+def test_hydra_flags_are_set_aside() -> None:
+    """Hydra's own flags and hydra overrides do not count as bad input."""
+    precheck_argv(["--cfg", "job", "--resolve", "hydra.job.chdir=true",
+                   "hydra/launcher=basic", "seed=2"])
+    precheck_argv(["--version"])
+
+
+def test_messages_are_one_sentence() -> None:
+    """ConfigError is a ValueError whose text is collapsed to one line with a full stop."""
+    err = ConfigError("a = 1 is not allowed:\n  it must be\tsomething.")
+    assert isinstance(err, ValueError)
+    assert str(err) == "a = 1 is not allowed: it must be something."
+
+
+def test_sweep_jobs_match_compose() -> None:
+    """The pre-check's fast job composer (one Hydra composition per set of group choices)
+    gives exactly the configuration that ``compose`` gives for the same job."""
+    jobs = [["team_model=virtual", "seed=3", "area.children=900"],
+            ["experiment=compare_team_models", "replicates=2"],
+            ["area=test", "+area.establishment_scale.teacher=2.0", "~seed"]]
+    expected = [OmegaConf.to_container(compose(job)) for job in jobs]
+    with sc._hydra_session():
+        composer = sc._JobComposer(sc.CONFIG_NAME, [], [])
+        got = [OmegaConf.to_container(composer(job)) for job in jobs]
+    assert got == expected
+
+
+def test_large_sweep_is_covered() -> None:
+    """Above the cap, the jobs checked still include every value of every swept key."""
+    parsed = OverridesParser.create().parse_overrides(["seed=range(0,5)", "replicates=1,2,3",
+                                                       "area=test"])
+    jobs = sc._sweep_lists(parsed, cap=6)
+    assert len(jobs) == 5
+    assert {j[0] for j in jobs} == {f"seed={i}" for i in range(5)}
+    assert {j[1] for j in jobs} == {"replicates=1", "replicates=2", "replicates=3"}
+    assert all(j[2] == "area=test" for j in jobs)
+    assert len(sc._sweep_lists(parsed, cap=15)) == 15
+
+
+def test_compose_keeps_running_app_state(tmp_path: Path) -> None:
+    """Called while Hydra is initialised elsewhere (as inside a ``@hydra.main`` app),
+    ``compose`` works and leaves the other initialisation in place."""
+    (tmp_path / "other.yaml").write_text("x: 1\n")
+    with hydra.initialize_config_dir(version_base="1.3", config_dir=str(tmp_path)):
+        before = GlobalHydra.instance().hydra
+        cfg = compose(["area=test"])
+        assert cfg.area.name == "test"
+        assert GlobalHydra.instance().hydra is before
+        assert hydra.compose("other").x == 1
+    assert not GlobalHydra.instance().is_initialized()
+
+
+def test_validate_catches_what_compose_lets_through() -> None:
+    """Checks on the composed config itself: an added unknown key, a bad choice, a list of
+    the wrong length and an unresolvable interpolation each give one sentence."""
+    raw = compose()
+    OmegaConf.set_struct(raw, False)
+    raw.bogus = 5
+    with pytest.raises(ConfigError, match=r"^bogus = 5 is not allowed"):
+        validate(raw)
+    for overrides, pattern in [
+        (["team_model.pool_scope=region"], r"team_model\.pool_scope = region .*locality"),
+        (["need.resolution_rate=[0.1,0.2]"], r"need\.resolution_rate = \[0\.1, 0\.2\]"),
+        (["seed=${nowhere}"], r"seed = \$\{nowhere\} .*interpolation"),
+        (["professions.teacher.assessor=gp"], r"professions\.teacher\.assessor = gp"),
+    ]:
+        with pytest.raises(ConfigError, match=pattern):
+            validate(compose(overrides))
