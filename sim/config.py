@@ -69,7 +69,6 @@ CONFIG_NAME: str = "config"
 #: larger sweep is checked on a covering set in which every swept value occurs.
 MAX_SWEEP_JOBS: int = 10_000
 
-#: Config groups of :data:`CONFIG_DIR` (sub-folders holding option files).
 _SCHEMA_NAME = "schema"
 _MODES = ("single", "compare")
 _ERAS = ("2008", "modern")
@@ -193,8 +192,8 @@ def _profession_names() -> tuple[str, ...]:
     return tuple(default_professions())
 
 
-#: Mappings whose keys are restricted: path -> (kind of key, allowed keys).
 def _dict_keys(prefix: Sequence[str]) -> Optional[tuple[str, tuple[str, ...]]]:
+    """For a mapping with restricted keys: (what a key must be, the allowed keys)."""
     path = ".".join(prefix)
     if path in ("professions", "area.establishment_scale"):
         return "a known profession", _profession_names()
@@ -941,7 +940,7 @@ def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
 
 
 def _config_sweep_params(lines: Sequence[str], hydra_lines: Sequence[str],
-                         config_name: str, extra_dirs: Sequence[Path]) -> list[str]:
+                         config_name: str) -> list[str]:
     """Sweep parameters set in the config itself (``hydra.sweeper.params``)."""
     try:
         cfg = hydra.compose(config_name=config_name, overrides=[*lines, *hydra_lines],
@@ -1037,8 +1036,8 @@ def precheck_argv(argv: Sequence[str]) -> None:
             validate(_compose_in_session(task_lines, config_name, hydra_lines, extra_dirs))
             return
         fixed = [o.input_line for o in task if not o.is_sweep_override()]
-        params = _config_sweep_params(fixed, [o.input_line for o in hydra_ov], config_name,
-                                      extra_dirs)
+        other_hydra = [o.input_line for o in hydra_ov if o.key_or_group != "hydra.searchpath"]
+        params = _config_sweep_params(fixed, [*hydra_lines, *other_hydra], config_name)
         sweep = _parse_each([*params, *task_lines])
         compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)
         for job in _sweep_lists(sweep, MAX_SWEEP_JOBS):

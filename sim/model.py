@@ -118,7 +118,8 @@ class ChildrensServicesModel(mesa.Model):
         n_main = len(specs)
         specs += self.team_model.structure_posts(cfg.area.localities, cfg.area.children)
         self.team_model.structure_pids = list(range(n_main, len(specs)))
-        wf = Workforce(cfg, specs, self.professions, self.streams["workforce"], self.t_start)
+        wf = Workforce(cfg, specs, self.professions, self.streams["workforce"], self.t_start,
+                       n_main=n_main, structure_rng=self.streams["structure"])
         self.workforce = wf
         self.n_main_posts = n_main
         tac_prof = np.array([cfg.professions[p].tac_member for p in self.professions])

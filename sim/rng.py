@@ -19,6 +19,7 @@ STREAMS: tuple[str, ...] = (
     "workforce",    # turnover, recruitment, sickness, training, home demand
     "specialist",   # social care and CAMHS outcomes and durations
     "model",        # Mesa's own generator (agent shuffles; unused by the pathway)
+    "structure",    # the team model's own posts (coordinators, central team)
 )
 
 

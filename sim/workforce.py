@@ -54,14 +54,23 @@ class Workforce:
     professions : list of str
         Profession names; ``prof`` arrays index into it.
     rng : numpy.random.Generator
-        The ``workforce`` stream.
+        The ``workforce`` stream, for the establishment's posts.
     start_day : float
         Day the workforce is created.
+    n_main : int, optional
+        Posts of the establishment (the first ``n_main`` specs); the rest are the team
+        model's structure posts.
+    structure_rng : numpy.random.Generator, optional
+        Stream for the structure posts, so that team models with different structures
+        draw the same numbers for the establishment (common random numbers).
     """
 
     def __init__(self, cfg: Config, specs: list[PostSpec], professions: list[str],
-                 rng: np.random.Generator, start_day: float) -> None:
+                 rng: np.random.Generator, start_day: float, n_main: int | None = None,
+                 structure_rng: np.random.Generator | None = None) -> None:
         self.cfg = cfg
+        self.n_main = len(specs) if n_main is None else n_main
+        self._rng_structure = structure_rng
         self.professions = professions
         pidx = {p: i for i, p in enumerate(professions)}
         n = len(specs)
@@ -86,13 +95,14 @@ class Workforce:
         self.status = np.full(n, PERMANENT, dtype=np.int64)
         self.fill_day = np.full(n, np.inf)
         self.agency_day = np.full(n, np.inf)
-        vac = rng.random(n) < cfg.area.initial_vacancy_rate
+        draw = self._drawer(rng)
+        vac = draw("random") < cfg.area.initial_vacancy_rate
         self.status[vac] = VACANT
-        self.fill_day[vac] = start_day + rng.exponential(wf.recruitment_lag_days, vac.sum())
-        cover = vac & (rng.random(n) < wf.agency_cover_probability)
-        self.agency_day[cover] = start_day + rng.exponential(wf.agency_lag_days, cover.sum())
-        self.skill = np.clip(self.base_skill * rng.uniform(0.8, 1.2, n), 0.0, 1.0)
-        self.tenure_start = start_day - rng.exponential(5 * DAYS_PER_YEAR, n)
+        self.fill_day[vac] = start_day + draw("exponential", wf.recruitment_lag_days)[vac]
+        cover = vac & (draw("random") < wf.agency_cover_probability)
+        self.agency_day[cover] = start_day + draw("exponential", wf.agency_lag_days)[cover]
+        self.skill = np.clip(self.base_skill * draw("uniform", 0.8, 1.2), 0.0, 1.0)
+        self.tenure_start = start_day - draw("exponential", 5 * DAYS_PER_YEAR)
         self.holder_changes = np.zeros(n, dtype=np.int64)
         # Time.
         self.committed = np.zeros(n)     # hours a week promised to open cases
@@ -106,6 +116,20 @@ class Workforce:
         self.unmet = np.zeros(n)         # hours of commitments not delivered this week
         self.week_leavers = np.zeros(n, dtype=bool)
 
+    def _drawer(self, rng: np.random.Generator):
+        """``draw(method, *args)``: one value per post, the establishment's from ``rng``
+        and the structure posts' from their own stream."""
+        n_main, n_rest = self.n_main, self.n - self.n_main
+        other = self._rng_structure or rng
+
+        def draw(method: str, *args: float) -> np.ndarray:
+            main = getattr(rng, method)(*args, size=n_main)
+            if n_rest == 0:
+                return main
+            return np.concatenate([main, getattr(other, method)(*args, size=n_rest)])
+
+        return draw
+
     # ------------------------------------------------------------------ capacity
     def filled(self) -> np.ndarray:
         """Posts with someone in them (permanent or agency)."""
@@ -118,10 +142,11 @@ class Workforce:
     def start_week(self, t: float, rng: np.random.Generator, home_demand_cv: float) -> None:
         """Draw sickness and home demand for the week and set capacities and diary rates."""
         n = self.n
-        self.sick = rng.random(n) < self.cfg.workforce.sickness_rate
+        draw = self._drawer(rng)
+        self.sick = draw("random") < self.cfg.workforce.sickness_rate
         if home_demand_cv > 0:
             k = 1.0 / home_demand_cv**2
-            demand = rng.gamma(k, 1.0 / k, n)
+            demand = draw("gamma", k, 1.0 / k)
         else:
             demand = np.ones(n)
         self.home_demand = demand
@@ -175,9 +200,10 @@ class Workforce:
         wf = self.cfg.workforce
         n = self.n
         end = t + dt
-        u_leave, u_cover, u_train = rng.random(n), rng.random(n), rng.random(n)
-        lag_perm = rng.exponential(wf.recruitment_lag_days, n)
-        lag_agency = rng.exponential(wf.agency_lag_days, n)
+        draw = self._drawer(rng)
+        u_leave, u_cover, u_train = draw("random"), draw("random"), draw("random")
+        lag_perm = draw("exponential", wf.recruitment_lag_days)
+        lag_agency = draw("exponential", wf.agency_lag_days)
         changed = np.zeros(n, dtype=bool)
         # Leaving: hazard rises with sustained overload.
         base = np.where(self.status == AGENCY, wf.agency_turnover_rate, wf.turnover_rate)
