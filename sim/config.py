@@ -803,7 +803,9 @@ def _check_domains(cfg: Config) -> None:
                     f"profession or profession:min-max with ages from 0 to {_MAX_AGE}, naming "
                     f"one of {_join(sorted(known))}")
         if not entries:
-            raise _bad(key, entries, "a non-empty " + _allowed([*key.split(".")])[2:])
+            raise _bad(key, entries, "a non-empty list of entries profession or "
+                       f"profession:min-max naming known professions, with ages from 0 to "
+                       f"{_MAX_AGE}")
 
 
 def _check_combinations(cfg: Config) -> None:

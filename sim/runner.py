@@ -111,6 +111,48 @@ def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
     return ReplicateResult(episodes, series, summary)
 
 
+def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1,
+             progress: bool = False, desc: str = "runs") -> list[ReplicateResult]:
+    """Run replicates ``(cfg, seed)``, in parallel processes when ``workers > 1``.
+
+    Each replicate depends only on its configuration and seed, so the results are the
+    same whether the replicates run serially or in parallel.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        out = []
+        for cfg, ss in jobs:
+            out.append(_run_with_bar(cfg, ss, progress))
+        return out
+    from joblib import Parallel, delayed
+
+    bar = Progress(len(jobs), desc, progress, unit="runs")
+    results: list[ReplicateResult] = []
+    try:
+        for res in Parallel(n_jobs=workers, return_as="generator")(
+                delayed(run_replicate)(cfg, ss) for cfg, ss in jobs):
+            results.append(res)
+            bar.update(1)
+    finally:
+        bar.close()
+    return results
+
+
+def _run_with_bar(cfg: Config, ss: np.random.SeedSequence, progress: bool
+                  ) -> ReplicateResult:
+    bar = Progress(cfg.years + cfg.warmup_years, cfg.team_model.name, progress)
+    last = [None]
+
+    def tick(day: float) -> None:
+        if last[0] is not None:
+            bar.update((day - last[0]) / 365.25)
+        last[0] = day
+
+    try:
+        return run_replicate(cfg, ss, tick)
+    finally:
+        bar.close()
+
+
 def run_scenario(cfg: Config, progress: bool = False) -> ScenarioResult:
     """Run ``cfg.replicates`` replicates with seeds spawned from ``cfg.seed``.
 
@@ -119,25 +161,9 @@ def run_scenario(cfg: Config, progress: bool = False) -> ScenarioResult:
     """
     result = ScenarioResult(cfg.team_model.name)
     seeds = replicate_seeds(cfg.seed, cfg.replicates)
-    total_years = cfg.replicates * (cfg.years + _warmup_years(cfg))
-    bar = Progress(total_years, cfg.team_model.name, progress)
-    try:
-        for ss in seeds:
-            last = [None]
-
-            def tick(day: float, last: list = last) -> None:
-                if last[0] is not None:
-                    bar.update((day - last[0]) / 365.25)
-                last[0] = day
-
-            result.replicates.append(run_replicate(cfg, ss, tick))
-    finally:
-        bar.close()
+    result.replicates = run_many([(cfg, ss) for ss in seeds], cfg.workers, progress,
+                                 cfg.team_model.name)
     return result
-
-
-def _warmup_years(cfg: Config) -> float:
-    return cfg.warmup_years
 
 
 def scenario_summary(result: ScenarioResult) -> dict[str, Any]:
@@ -246,10 +272,18 @@ def run_comparison(cfgs: dict[str, Config], progress: bool = False
     team model then sees the same children, families, need onsets and workforce at the
     start (common random numbers), so differences are paired.
     """
-    seeds = {(c.seed, c.replicates) for c in cfgs.values()}
-    if len(seeds) != 1:
+    pairs = {(c.seed, c.replicates) for c in cfgs.values()}
+    if len(pairs) != 1:
         raise ValueError("team models compared must share seed and replicates")
-    return {name: run_scenario(cfg, progress=progress) for name, cfg in cfgs.items()}
+    first = next(iter(cfgs.values()))
+    seeds = replicate_seeds(first.seed, first.replicates)
+    jobs = [(cfg, ss) for cfg in cfgs.values() for ss in seeds]
+    done = run_many(jobs, first.workers, progress, "team models x replicates")
+    out: dict[str, ScenarioResult] = {}
+    for i, (name, cfg) in enumerate(cfgs.items()):
+        out[name] = ScenarioResult(cfg.team_model.name,
+                                   done[i * len(seeds):(i + 1) * len(seeds)])
+    return out
 
 
 def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],

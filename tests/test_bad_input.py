@@ -106,10 +106,12 @@ def test_wrong_type(tmp_path: Path) -> None:
 
 def test_negative_count(tmp_path: Path) -> None:
     """A count below 1 (negative children, zero replicates) is rejected; the schema's type
-    check alone would let both through."""
+    check alone would let both through. In a multirun sweep, one bad job stops the sweep
+    before Hydra creates the sweep folder (which it does before composing any job)."""
     _check_cases([
         Case(("area.children=-5",), ("area.children = -5", "at least 1")),
         Case(("replicates=0",), ("replicates = 0", "at least 1")),
+        Case(("-m", "replicates=1,-1"), ("replicates = -1", "at least 1")),
     ], tmp_path)
 
 
