@@ -77,7 +77,7 @@ _SERVICES = ("universal", "early_help", "social_care", "camhs")
 _MAX_AGE = 17
 _MMC_MAX_SERVERS = 1000
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-_DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?$")
+_DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?(?:@([34]))?$")
 
 
 class ConfigError(ValueError):
@@ -800,7 +800,8 @@ def _check_domains(cfg: Config) -> None:
             if not ok:
                 raise ConfigError(
                     f"{key} = {_fmt(entries)} is not allowed: the entry {entry} must be "
-                    f"profession or profession:min-max with ages from 0 to {_MAX_AGE}, naming "
+                    f"profession, profession:min-max (ages 0 to {_MAX_AGE}) or either followed "
+                    f"by @3 or @4 (only for needs at that tier or above), naming "
                     f"one of {_join(sorted(known))}")
         if not entries:
             raise _bad(key, entries, "a non-empty list of entries profession or "

@@ -42,17 +42,23 @@ T_HOURS, T_CAF, T_COORD, T_MEETING = 0, 1, 2, 3
 N_AGES = 18
 
 
-def _parse_domain_professions(cfg: Config, professions: list[str]) -> list[list[int]]:
-    """For each age 0-17, the profession index each domain needs (-1: none)."""
+def _parse_domain_professions(cfg: Config, professions: list[str]
+                              ) -> list[list[list[tuple[int, int]]]]:
+    """For each age 0-17 and domain, the professions a TAC needs as ``(profession,
+    minimum tier)``: the first age-matching plain entry (tier 2), then every
+    age-matching ``@tier`` entry."""
     pidx = {p: i for i, p in enumerate(professions)}
-    table = [[-1] * len(DOMAINS) for _ in range(N_AGES)]
+    table: list[list[list[tuple[int, int]]]] = [[[] for _ in DOMAINS] for _ in range(N_AGES)]
     for d, domain in enumerate(DOMAINS):
         for entry in cfg.domain_professions.get(domain, []):
-            name, _, ages = entry.partition(":")
+            body, _, tier = entry.partition("@")
+            name, _, ages = body.partition(":")
             lo, hi = (int(x) for x in ages.split("-")) if ages else (0, N_AGES - 1)
+            min_tier = int(tier) if tier else 2
             for a in range(lo, hi + 1):
-                if table[a][d] < 0:
-                    table[a][d] = pidx[name]
+                cell = table[a][d]
+                if min_tier > 2 or not any(t == 2 for _, t in cell):
+                    cell.append((pidx[name], min_tier))
     return table
 
 
@@ -587,8 +593,10 @@ class ChildrensServicesModel(mesa.Model):
         row = self._domain_prof[age]
         out: list[int] = []
         for d, domain in enumerate(DOMAINS):
-            if domain in ep.domains and row[d] >= 0 and row[d] not in out:
-                out.append(row[d])
+            if domain in ep.domains:
+                for prof, min_tier in row[d]:
+                    if ep.tier >= min_tier and prof not in out:
+                        out.append(prof)
         return out
 
     def _on_allocate(self, day: float, ep: Episode) -> None:

@@ -93,16 +93,16 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "teacher": _prof(per_10k=300.0, service="universal", identifies_ages=[5, 17],
                          identification_rate=1.2, initial_skill=0.4, assessor="pastoral",
                          tac_member=False, hourly_cost=35.0),
-        "pastoral": _prof(per_10k=25.0, targeted_share=0.3, service="universal", identifies_ages=[5, 17],
+        "pastoral": _prof(per_10k=40.0, targeted_share=0.3, service="universal", identifies_ages=[5, 17],
                           identification_rate=0.8, initial_skill=0.6, caf_assessor=True,
                           lead_capable=True, hourly_cost=25.0),
         "early_years": _prof(per_10k=60.0, targeted_share=0.1, service="universal", identifies_ages=[1, 4],
                              identification_rate=1.0, initial_skill=0.5, caf_assessor=True,
                              lead_capable=True, hourly_cost=18.0),
-        "health_visitor": _prof(per_10k=7.0, targeted_share=0.25, service="universal", identifies_ages=[0, 4],
+        "health_visitor": _prof(per_10k=7.0, targeted_share=0.35, service="universal", identifies_ages=[0, 4],
                                 identification_rate=1.5, initial_skill=0.6,
                                 caf_assessor=True, lead_capable=True, hourly_cost=32.0),
-        "school_nurse": _prof(per_10k=2.5, targeted_share=0.3, service="universal", identifies_ages=[5, 17],
+        "school_nurse": _prof(per_10k=4.0, targeted_share=0.4, service="universal", identifies_ages=[5, 17],
                               identification_rate=0.3, initial_skill=0.6, caf_assessor=True,
                               lead_capable=True, hourly_cost=32.0),
         "gp": _prof(per_10k=5.0, service="universal", identifies_ages=[0, 17],
@@ -134,16 +134,22 @@ def default_professions() -> dict[str, ProfessionConfig]:
 
 
 def default_domain_professions() -> dict[str, list[str]]:
-    """Which professions a TAC needs for each outcome domain, first match by age wins.
+    """Which professions a TAC needs for each outcome domain.
 
-    Entries are ``profession`` or ``profession:min_age-max_age`` (assumption, from the
-    team compositions in seed 003 case studies 1 and 2).
+    Entries are ``profession`` or ``profession:min_age-max_age``; of these the first
+    that matches the child's age is the domain's member. Entries ending ``@3`` (or ``@4``)
+    add a further member when the need is at Tier 3 (or 4) or above: complex needs
+    bring in specialist practitioners. Compositions follow seed 003 case studies 1 and 2
+    (assumption as to which profession serves which domain).
     """
     return {
-        "be_healthy": ["health_visitor:0-4", "school_nurse:5-10", "camhs_worker:11-17"],
+        "be_healthy": ["health_visitor:0-4", "school_nurse:5-10", "camhs_worker:11-17",
+                       "camhs_worker:5-10@3"],
         "stay_safe": ["social_worker", "family_support"],
-        "enjoy_and_achieve": ["early_years:0-4", "pastoral:5-17"],
-        "positive_contribution": ["family_support:0-10", "youth_worker:11-17"],
+        "enjoy_and_achieve": ["early_years:0-4", "pastoral:5-17", "ed_psych:3-17@3",
+                              "ewo:11-17@3"],
+        "positive_contribution": ["family_support:0-10", "youth_worker:11-17",
+                                  "substance_misuse:11-17@3"],
         "economic_wellbeing": ["family_support"],
     }
 

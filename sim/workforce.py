@@ -171,6 +171,12 @@ class Workforce:
         Returns the week's per-post figures for the series.
         """
         other = self.used.sum(axis=1)
+        # Hours booked directly (identification, review meetings) beyond the week's
+        # capacity are not worked: scale them down and count the excess as unmet.
+        over = np.maximum(other - self.ma_capacity, 0.0)
+        scale = np.divide(self.ma_capacity, other, out=np.ones(self.n), where=over > 0)
+        self.used *= scale[:, None]
+        other = other - over
         room = np.maximum(self.ma_capacity - other, 0.0)
         demand = np.where(self.specialist, self.cases * specialist_hours_per_case,
                           self.committed)
@@ -179,7 +185,7 @@ class Workforce:
         self.used[:, act] = np.where(self.specialist, delivered, 0.0)
         self.used[:, ACT["support"]] = np.where(self.specialist, 0.0, delivered)
         self.used[:, ACT["home_duties"]] = self.home_hours
-        self.unmet = demand - delivered
+        self.unmet = demand - delivered + over
         nominal = self.hours * self.ma_share
         ratio = np.divide(demand + other, nominal, out=np.zeros(self.n), where=nominal > 0)
         alpha = 1.0 / max(self.cfg.workforce.overload_window_weeks, 1.0)
