@@ -37,6 +37,7 @@ from sim.team_models import make_team_model
 from sim.workforce import ACT, VACANT, PostSpec, Workforce
 
 INF = math.inf
+RE_REFERRAL_DAYS = 365.0
 # Diary task kinds.
 T_HOURS, T_CAF, T_COORD, T_MEETING = 0, 1, 2, 3
 N_AGES = 18
@@ -224,8 +225,9 @@ class ChildrensServicesModel(mesa.Model):
             self._dispatch[kind](day, payload)
         self.t = t1
         self._close_week(t0, t1)
-        changed = self.workforce.turnover(t0, 7.0, self.streams["workforce"], self._trainable)
-        self._holders_changed(t1, changed)
+        changed, filled = self.workforce.turnover(t0, 7.0, self.streams["workforce"],
+                                                  self._trainable)
+        self._holders_changed(t1, changed, filled)
         self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
         self._restart_diaries(t1)
         self._update_identification_table()
@@ -283,6 +285,7 @@ class ChildrensServicesModel(mesa.Model):
         k = len(children)
         if not k:
             return
+        rng = self.streams["episode"]
         need = self.cfg.need
         order = np.argsort(days, kind="stable")
         children, days = children[order], days[order]
@@ -367,7 +370,7 @@ class ChildrensServicesModel(mesa.Model):
             ep.res_rate = need.supported_resolution_rate[ep.tier - 2] / DAYS_PER_YEAR
         else:
             ep.res_rate = need.resolution_rate[ep.tier - 2] / DAYS_PER_YEAR
-        in_pathway = ep.phase in ("assessing", "requested", "tac")
+        in_pathway = ep.phase in ("assessing", "requested", "tac", "support")
         ep.dis_rate = (self.cfg.support.disengagement_rate * (1.0 - ep.engagement)
                        / DAYS_PER_YEAR) if active and in_pathway and not ep.resolved else 0.0
         best, what = INF, -1
@@ -463,7 +466,10 @@ class ChildrensServicesModel(mesa.Model):
             ep.identified_tier = ep.tier
             ep.route = route
             ep.identifier_prof = profession
-            ep.re_referral = (day - pop.last_identified[ep.child]) <= 365.0
+            # Re-referral: known to services again within 12 months of an earlier
+            # episode's closure (the DfE re-referral window); step-downs excluded.
+            ep.re_referral = (not ep.step_down
+                              and (day - pop.last_identified[ep.child]) <= RE_REFERRAL_DAYS)
             self._materialise(ep)
         if profession:
             pid = self._pick_post(ep.locality, self._pidx[profession], None)
@@ -489,13 +495,14 @@ class ChildrensServicesModel(mesa.Model):
         ep.agent = ChildAgent(self, ep.child, ep, fam)
 
     # ================================================================== assessment
-    def _pick_post(self, locality: int, prof: int, pool: int | None) -> int:
-        """A filled post of ``prof`` in ``locality`` with the shortest diary (-1: none)."""
+    def _pick_post(self, locality: int, prof: int, exclude: int | None) -> int:
+        """A filled post of ``prof`` in ``locality`` with the shortest diary, other than
+        ``exclude`` (-1: none)."""
         ids = self._by_loc_prof.get((locality, prof))
         if ids is None:
             return -1
         wf = self.workforce
-        ok = wf.status[ids] != VACANT
+        ok = (wf.status[ids] != VACANT) & (ids != (-1 if exclude is None else exclude))
         if not ok.any():
             return -1
         backlog = np.where(ok, self._diary_len[ids], INF)
@@ -518,8 +525,11 @@ class ChildrensServicesModel(mesa.Model):
             return
         cfg = self.cfg
         pop = self.population
+        # The first request uses the episode's own variate (common random numbers); a
+        # request after an earlier refusal is a fresh decision.
+        u = ep.u_consent if ep.t_consent != ep.t_consent else self.streams["pathway"].random()
         ep.t_consent = day
-        if ep.u_consent >= ep.engagement:
+        if u >= ep.engagement:
             ep.consent = False
             ep.phase = "declined"
             ep.id_left = 0.0
@@ -532,7 +542,8 @@ class ChildrensServicesModel(mesa.Model):
             return
         pid = self._assessor_for(ep)
         ep.assessor = pid
-        if pid >= 0 and self._diary_hours[pid] > cfg.assessment.rationing_backlog_hours:
+        if (cfg.assessment.required and pid < 0) or (
+                pid >= 0 and self._diary_hours[pid] > cfg.assessment.rationing_backlog_hours):
             # Rationed: no time for a new CAF; the need stays unmet until it escalates.
             ep.phase = "declined"
             ep.route = ep.route + "+rationed"
@@ -546,10 +557,6 @@ class ChildrensServicesModel(mesa.Model):
                    and rng.random() >= acfg.sharing_reluctance)
         ep.caf_from_index = visible
         ep.caf_hours = acfg.caf_update_hours if visible else acfg.caf_hours
-        if pid < 0:
-            ep.t_assess_end = day
-            self._after_assessment(ep, day)
-            return
         ep.assessor_prof = self.professions[self.workforce.prof[pid]]
         self._add_task(pid, day, ep.caf_hours, T_CAF, ep, "assessment")
         if not acfg.child_index:
@@ -557,7 +564,7 @@ class ChildrensServicesModel(mesa.Model):
             # their own.
             for _ in range(len(ep.domains) - 1):
                 if rng.random() < acfg.duplicate_probability:
-                    other = self._pick_post(ep.locality, self.workforce.prof[pid], None)
+                    other = self._pick_post(ep.locality, self.workforce.prof[pid], pid)
                     if other >= 0:
                         ep.duplicate_cafs += 1
                         self._add_task(other, day, acfg.caf_hours, T_HOURS, None,
@@ -696,10 +703,11 @@ class ChildrensServicesModel(mesa.Model):
         join = max((wf.join_delay[m[0]] for m in ep.members), default=0.0)
         ep.t_convene = day + max(cfg.team_model.convening_days_per_member * len(attendees),
                                  join)
-        hours = cfg.support.meeting_hours + cfg.team_model.travel_hours_per_meeting
         ep.pending = len(attendees)
+        travel = cfg.team_model.travel_hours_per_meeting
         for pid in attendees:
-            self._add_task(pid, day, hours, T_MEETING, ep, "meetings")
+            self.workforce.used[pid, ACT["travel"]] += travel
+            self._add_task(pid, day, cfg.support.meeting_hours, T_MEETING, ep, "meetings")
         if ep.pending == 0:
             self.events.schedule(max(day, ep.t_convene), self.K_TAC, ep)
 
@@ -736,10 +744,12 @@ class ChildrensServicesModel(mesa.Model):
                 next_day = day + self.cfg.support.review_interval_days
         else:
             ep.reviews += 1
-            hours = self.cfg.support.meeting_hours + self.cfg.team_model.travel_hours_per_meeting
+            meeting = self.cfg.support.meeting_hours
+            travel = self.cfg.team_model.travel_hours_per_meeting
             used = self.workforce.used
             for pid in sorted({m[0] for m in ep.members}):
-                used[pid, ACT["meetings"]] += hours
+                used[pid, ACT["meetings"]] += meeting
+                used[pid, ACT["travel"]] += travel
             if ep.resolved:
                 self._close(ep, day, "needs_met")
                 return
@@ -847,7 +857,7 @@ class ChildrensServicesModel(mesa.Model):
         c = old.child
         if pop.open_episode[c] >= 0:
             return
-        rng = self.streams["onset"]
+        rng = self.streams["episode"]
         variates = np.concatenate([rng.exponential(1.0, 6), rng.random(4)]).tolist()
         age = float(pop.age_years(day, c))
         if age >= 18:
@@ -898,8 +908,9 @@ class ChildrensServicesModel(mesa.Model):
                 self.families.pop(ep.family, None)
 
     # ================================================================== workforce
-    def _holders_changed(self, day: float, changed: np.ndarray) -> None:
-        """Continuity is lost when a lead professional's post changes hands."""
+    def _holders_changed(self, day: float, changed: np.ndarray, filled: np.ndarray) -> None:
+        """Continuity is lost when a lead professional's post changes hands; newly
+        filled posts take cases waiting in queues."""
         wf = self.workforce
         rng = self.streams["pathway"]
         p = self.cfg.support.disengage_on_lead_change
@@ -909,7 +920,8 @@ class ChildrensServicesModel(mesa.Model):
                 ep.lead_changes += 1
                 if rng.random() < p:
                     self._close(ep, day, "disengaged")
-            if wf.status[pid] != VACANT and self._tac_posts[pid]:
+        for pid in filled.tolist():
+            if self._tac_posts[pid]:
                 keys.add((int(wf.pool[pid]), int(wf.prof[pid])))
         for key in sorted(keys):
             self._serve_queue(key, day)

@@ -36,7 +36,8 @@ ACTIVITIES: tuple[str, ...] = (
 )
 
 #: Closure reasons of a need episode.
-CLOSURE_REASONS: tuple[str, ...] = ("needs_met", "disengaged", "moved_away", "stepped_up")
+CLOSURE_REASONS: tuple[str, ...] = ("needs_met", "disengaged", "moved_away", "stepped_up",
+                                    "aged_out")
 
 
 @dataclass
@@ -170,8 +171,9 @@ class AreaConfig:
     #: Process-standard era: "2008" (initial assessment within 7 working days, core within
     #: 35) or "modern" (one assessment within 45 working days) (evidence.md).
     era: str = "modern"
-    #: Vacancy rate at the start, by service (10.9% of council social workers in January
-    #: 2009, DfE workforce census; other services: assumption).
+    #: Vacancy rate at the start, the same for every post (10.9% of council social
+    #: workers in January 2009, DfE workforce census; applying it to other professions is
+    #: an assumption).
     initial_vacancy_rate: float = 0.109
     #: Multiplies every profession's establishment (workforce level lever; 1 = preset).
     workforce_scale: float = 1.0
@@ -223,8 +225,9 @@ class TeamModelConfig:
 class NeedConfig:
     """Need episodes: onset, escalation, resolution (model.md section 3, step 2)."""
 
-    #: Onset hazard per child-year by age band [0-4, 5-10, 11-17] (assumption, calibrated
-    #: so open additional needs are near the 17-20% SEN prevalence, evidence.md).
+    #: Onset hazard per child-year by age band [0-4, 5-10, 11-17] (assumption; the
+    #: calibration target is open additional needs near the 17-20% SEN prevalence,
+    #: evidence.md).
     onset_rate_by_age: list[float] = field(default_factory=lambda: [0.045, 0.06, 0.065])
     #: Relative risks of onset for family risk factors (assumption).
     rr_deprivation: float = 1.8
@@ -292,8 +295,8 @@ class AssessmentConfig:
     caf_update_hours: float = 2.0
     #: A shared child index (ContactPoint / local index) is in use.
     child_index: bool = True
-    #: Without the index: probability that each further domain's service starts its own
-    #: duplicate CAF (assumption).
+    #: Without the index: for each further domain, the probability that another
+    #: practitioner unaware of this CAF starts a duplicate (assumption).
     duplicate_probability: float = 0.3
     #: Reluctance to share information: probability that an earlier CAF on the index is
     #: not shared with the assessor (assumption).

@@ -14,12 +14,13 @@ import numpy as np
 STREAMS: tuple[str, ...] = (
     "population",   # families, children, risk factors at the start
     "demography",   # moves, births
-    "onset",        # need onsets and each episode's own variates
+    "onset",        # need onsets: one draw per child per week, whatever happens
     "pathway",      # choices in identification, assessment and support
     "workforce",    # turnover, recruitment, sickness, training, home demand
     "specialist",   # social care and CAMHS outcomes and durations
     "model",        # Mesa's own generator (agent shuffles; unused by the pathway)
     "structure",    # the team model's own posts (coordinators, central team)
+    "episode",      # each new episode's own variates (tier, domains, clock budgets)
 )
 
 

@@ -197,11 +197,11 @@ class Workforce:
 
     # ------------------------------------------------------------------ dynamics
     def turnover(self, t: float, dt: float, rng: np.random.Generator,
-                 trainable: np.ndarray) -> np.ndarray:
+                 trainable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Leavers, appointments, agency cover and training over ``[t, t + dt)``.
 
-        Returns the posts whose holder changed this week (continuity is lost on their
-        cases).
+        Returns the posts whose cases lose continuity this week, and the posts newly
+        filled (they can take cases waiting in queues).
         """
         wf = self.cfg.workforce
         n = self.n
@@ -226,6 +226,7 @@ class Workforce:
         self.week_leavers = leave
         # Permanent appointments (replacing agency cover too), then agency cover.
         appoint = (self.fill_day < end) & (self.status != PERMANENT)
+        was_agency = self.status == AGENCY
         self.status[appoint] = PERMANENT
         self.fill_day[appoint] = np.inf
         self.agency_day[appoint] = np.inf
@@ -236,9 +237,12 @@ class Workforce:
         self.skill[newcomer] = self.base_skill[newcomer] * wf.new_starter_skill_factor
         self.tenure_start[newcomer] = t
         self.load[newcomer] = 0.0
-        changed |= newcomer
+        # A lead professional's continuity is lost when the holder leaves, or when agency
+        # cover hands over to a permanent appointment; a newcomer to a vacant post is
+        # the same change, not a second one.
+        changed |= appoint & was_agency
         self.holder_changes[changed] += 1
         # Training raises identification skill of universal staff.
         train = trainable & self.filled() & (u_train < wf.training_rate * dt / DAYS_PER_YEAR)
         self.skill[train] = np.minimum(self.skill[train] + wf.training_gain, 1.0)
-        return np.nonzero(changed)[0]
+        return np.nonzero(changed)[0], np.nonzero(newcomer)[0]
