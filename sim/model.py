@@ -85,7 +85,7 @@ class ChildrensServicesModel(mesa.Model):
         self.t_start = -math.ceil(cfg.warmup_years * DAYS_PER_YEAR / 7.0) * 7.0
         self.t_end = cfg.years * DAYS_PER_YEAR
         self.t = self.t_start
-        self.events = EventQueue()
+        self.events = EventQueue(self.t_start, 7.0)
         self.team_model = make_team_model(cfg.team_model)
         self.population = Population(cfg, self.streams["population"], self.t_start)
         self._build_workforce()

@@ -1,32 +1,69 @@
 """A small event calendar in continuous time (days).
 
-Mesa 4 reshapes event scheduling, so the model schedules through this one module: a
-binary heap of ``(time, sequence, kind, payload)`` tuples. The sequence number makes the
-order of simultaneous events deterministic (first scheduled, first run).
+Mesa 4 reshapes event scheduling, so the model schedules through this one module.
+Events are ``(time, sequence, kind, payload)`` tuples, taken in order of time and then of
+the order they were scheduled, so simultaneous events run deterministically.
+
+The calendar keeps only the events of the current period (a week) in a binary heap;
+later events wait in one list per period and join the heap when their period starts.
+Most events of a long run are scheduled far ahead and many are superseded before they
+fall due, so this keeps the heap small without changing the order events are taken in.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from typing import Any
 
 
 class EventQueue:
-    """Future events ordered by time, then by the order they were scheduled."""
+    """Future events ordered by time, then by the order they were scheduled.
 
-    __slots__ = ("_heap", "_seq")
+    Parameters
+    ----------
+    start : float
+        Time from which events are taken; a multiple of ``width``.
+    width : float
+        Length of a period (days). ``pop_until`` is called with period ends.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_heap", "_buckets", "_horizon", "_width", "_seq")
+
+    def __init__(self, start: float = 0.0, width: float = 7.0) -> None:
         self._heap: list[tuple[float, int, int, Any]] = []
+        self._buckets: dict[int, list[tuple[float, int, int, Any]]] = {}
+        self._width = width
+        self._horizon = start
         self._seq = 0
 
     def schedule(self, time: float, kind: int, payload: Any) -> None:
         """Schedule event ``kind`` with ``payload`` at ``time`` (days)."""
         self._seq += 1
-        heapq.heappush(self._heap, (time, self._seq, kind, payload))
+        item = (time, self._seq, kind, payload)
+        if time < self._horizon:
+            heapq.heappush(self._heap, item)
+        else:
+            key = math.floor(time / self._width)
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                self._buckets[key] = [item]
+            else:
+                bucket.append(item)
+
+    def _advance(self, end: float) -> None:
+        heap = self._heap
+        while self._horizon < end:
+            bucket = self._buckets.pop(math.floor(self._horizon / self._width), None)
+            if bucket:
+                heap.extend(bucket)
+                heapq.heapify(heap)
+            self._horizon += self._width
 
     def pop_until(self, end: float) -> tuple[float, int, Any] | None:
         """Remove and return the next event strictly before ``end``, or None."""
+        if self._horizon < end:
+            self._advance(end)
         heap = self._heap
         if heap and heap[0][0] < end:
             time, _, kind, payload = heapq.heappop(heap)
@@ -34,4 +71,4 @@ class EventQueue:
         return None
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + sum(len(b) for b in self._buckets.values())
