@@ -432,6 +432,24 @@ def _allowed(parts: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- Hydra
 
 
+def _product(*values: Any) -> float:
+    out = 1.0
+    for v in values:
+        out *= float(v)
+    return out
+
+
+def register_resolvers() -> None:
+    """Arithmetic for configuration files: ``${mul:a,b,...}`` and ``${div:a,b}``.
+
+    Verification experiments derive model parameters from a few inputs (e.g. the arrival
+    rate of an M/M/c queue from its servers, utilisation and service time).
+    """
+    for name, fn in (("mul", _product), ("div", lambda a, b: float(a) / float(b))):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)
+
+
 def register_schema() -> None:
     """Store :class:`sim.params.Config` in Hydra's ConfigStore under the name ``schema``.
 
@@ -439,6 +457,7 @@ def register_schema() -> None:
     configuration is typed by the dataclasses of :mod:`sim.params`. Calling this again does
     nothing.
     """
+    register_resolvers()
     cs = ConfigStore.instance()
     existing = cs.repo.get(f"{_SCHEMA_NAME}.yaml")
     if existing is not None and OmegaConf.get_type(existing.node) is Config:

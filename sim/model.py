@@ -114,7 +114,8 @@ class ChildrensServicesModel(mesa.Model):
         for name, pc in cfg.professions.items():
             scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(name, 1.0)
             for loc in range(cfg.area.localities):
-                fte = pc.per_10k * scale * per_loc[loc] / 10_000
+                # Rounded so that an establishment meant to be whole posts is whole.
+                fte = round(pc.per_10k * scale * per_loc[loc] / 10_000, 9)
                 spec_fte = fte * pc.specialist_share
                 for total, specialist in ((spec_fte, True), (fte - spec_fte, False)):
                     whole = int(total)

@@ -397,6 +397,9 @@ class DemographyConfig:
     #: Families moving out of the area per year (assumption); moving families are replaced
     #: by families moving in, keeping the population at its preset size.
     move_rate: float = 0.05
+    #: Children age (and leave at 18). Switched off only by verification experiments,
+    #: where the population must stay the same.
+    ageing: bool = True
 
 
 @dataclass

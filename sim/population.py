@@ -94,7 +94,10 @@ class Population:
         # factors (the hardest to engage are the highest-risk, seed 002).
         mean = np.clip(sup.engagement_mean - sup.engagement_risk_penalty * count, 0.01, 0.99)
         conc = 4.0  # Beta concentration (assumption)
-        self.fam_engagement[fams] = rng.beta(mean * conc, (1.0 - mean) * conc)
+        engagement = rng.beta(mean * conc, (1.0 - mean) * conc)
+        if sup.engagement_mean >= 1.0 and sup.engagement_risk_penalty == 0.0:
+            engagement[:] = 1.0   # every family engages (verification experiments)
+        self.fam_engagement[fams] = engagement
         self.fam_deprived[fams] = dep
         self.fam_risk[fams] = risk * frailty
         self.fam_risk_count[fams] = count
@@ -119,6 +122,9 @@ class Population:
         end = t + dt
         turn18 = self.birth + ADULT_DAYS
         aged_out = np.nonzero(turn18 < end)[0]
+        if not self.cfg.demography.ageing:
+            aged_out = aged_out[:0]
+            self.birth += dt   # nobody grows older
         p_move = -np.expm1(-self.cfg.demography.move_rate * dt / DAYS_PER_YEAR)
         u = rng.random(self.n_families)
         moved_fams = np.nonzero(u < p_move)[0]

@@ -248,6 +248,21 @@ def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
             "config": resolved}
 
 
+def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
+    """The M/M/c verification: simulated mean wait for a post against Erlang C."""
+    from sim.summary import mean_ci
+    from sim.validation import mmc_mean_wait_days
+
+    waits = [r.summary["delay_days"]["request_to_allocation"]["mean"] for r in result.replicates]
+    customers = sum(r.summary["delay_days"]["request_to_allocation"]["n"]
+                    for r in result.replicates)
+    return {"servers": cfg.mmc.servers, "utilisation": cfg.mmc.utilisation,
+            "mean_service_days": cfg.mmc.mean_service_days,
+            "mean_wait_days": mean_ci(waits), "customers": customers,
+            "erlang_c_mean_wait_days": mmc_mean_wait_days(
+                cfg.mmc.servers, cfg.mmc.utilisation, cfg.mmc.mean_service_days)}
+
+
 def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult) -> dict[str, Any]:
     """Write ``summary.json``, ``episodes.parquet``, ``series.parquet`` and ``run.json``."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -257,6 +272,8 @@ def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult) -> dict[st
     summary["years"] = cfg.years
     summary["seed"] = cfg.seed
     summary.update(summary.pop("metrics"))
+    if cfg.mmc.enabled:
+        summary["mmc"] = mmc_summary(cfg, result)
     atomic_write_parquet(outdir / "episodes.parquet", result.episodes())
     atomic_write_parquet(outdir / "series.parquet", result.series())
     atomic_write_json(outdir / "run.json", run_metadata(cfg))

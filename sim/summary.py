@@ -22,6 +22,9 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("assessment_to_tac_meeting", "assessment_end_day", "tac_meeting_day"),
     ("tac_meeting_to_support", "tac_meeting_day", "support_start_day"),
     ("onset_to_support", "onset_day", "support_start_day"),
+    # The wait for TAC members: request for multi-agency support to the last member
+    # allocated (queues for practitioners' time; the M/M/c verification's wait).
+    ("request_to_allocation", "request_day", "allocation_day"),
 )
 #: Hours that count as multi-agency or specialist work when computing utilisation.
 WORK_ACTIVITIES = ("identification", "assessment", "meetings", "coordination", "support",
@@ -71,6 +74,7 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
         if name.startswith("onset"):
             d = (fresh[b] - fresh[a]).dropna()
         delays[name] = {
+            "mean": float(d.mean()) if len(d) else math.nan,
             "median": float(d.median()) if len(d) else math.nan,
             "p90": float(d.quantile(0.9)) if len(d) else math.nan,
             "n": float(len(d)),
