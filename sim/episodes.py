@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 #: Columns of the ``episodes`` output, in order (documented in docs/metrics.md).
 EPISODE_COLUMNS: tuple[str, ...] = (
     "episode_id", "child", "family", "locality", "team_model", "age_at_onset",
@@ -36,6 +38,16 @@ EPISODE_COLUMNS: tuple[str, ...] = (
 )
 
 NAN = math.nan
+
+
+def empty_episodes_table() -> pd.DataFrame:
+    """A table of no episodes whose columns have the types a filled one would have, so
+    that boolean masks and day arithmetic work on it unchanged."""
+    flags = {"re_referral", "step_down", "caf_from_index"}
+    return pd.DataFrame({c: pd.Series(dtype=bool if c in flags else
+                                      float if c.endswith("_day") or c == "caf_hours"
+                                      else object)
+                         for c in EPISODE_COLUMNS})
 
 
 class Episode:

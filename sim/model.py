@@ -27,16 +27,18 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import ChildAgent, FamilyAgent, Practitioner
-from sim.episodes import EPISODE_COLUMNS, Episode
+from sim.episodes import EPISODE_COLUMNS, Episode, empty_episodes_table
 from sim.params import ACTIVITIES, DOMAINS, Config
 from sim.population import DAYS_PER_YEAR, Population
-from sim.rng import spawn_streams
+from sim.rng import keyed_uniforms, spawn_streams
 from sim.scheduling import EventQueue
 from sim.services import SpecialistService
 from sim.team_models import make_team_model
 from sim.workforce import ACT, VACANT, PostSpec, Workforce
 
 INF = math.inf
+#: Separates the keys of step-down episodes from those of new onsets.
+STEP_DOWN_TAG = 0x5D5D5D5D
 RE_REFERRAL_DAYS = 365.0
 # Diary task kinds.
 T_HOURS, T_CAF, T_COORD, T_MEETING = 0, 1, 2, 3
@@ -79,6 +81,7 @@ class ChildrensServicesModel(mesa.Model):
 
     def __init__(self, cfg: Config, seed: int | np.random.SeedSequence = 0) -> None:
         self.streams = spawn_streams(seed)
+        self.episode_key = int(self.streams["episode"].integers(0, 2 ** 63))
         super().__init__(rng=self.streams["model"])
         self.cfg = cfg
         # Weeks are aligned so that day 0, the end of the warm-up, starts a week.
@@ -286,12 +289,15 @@ class ChildrensServicesModel(mesa.Model):
         k = len(children)
         if not k:
             return
-        rng = self.streams["episode"]
         need = self.cfg.need
         order = np.argsort(days, kind="stable")
         children, days = children[order], days[order]
-        exps = rng.exponential(1.0, size=(k, 6))
-        unif = rng.random(size=(k, 4 + 1 + len(DOMAINS)))
+        # Keyed on (child, week) so that each need's course is the same under every team
+        # model (common random numbers), whatever else differs between the runs.
+        u = keyed_uniforms(self.episode_key, children, np.full(k, math.floor(t)),
+                           6 + 4 + 1 + len(DOMAINS))
+        exps = -np.log1p(-u[:, :6])
+        unif = u[:, 6:]
         u_tier = unif[:, 4]
         tiers = np.where(u_tier < need.initial_tier4_share, 4,
                          np.where(u_tier < need.initial_tier4_share + need.initial_tier3_share,
@@ -858,8 +864,9 @@ class ChildrensServicesModel(mesa.Model):
         c = old.child
         if pop.open_episode[c] >= 0:
             return
-        rng = self.streams["episode"]
-        variates = np.concatenate([rng.exponential(1.0, 6), rng.random(4)]).tolist()
+        u = keyed_uniforms(self.episode_key, np.array([c]),
+                           np.array([np.float64(day)]).view(np.int64) ^ STEP_DOWN_TAG, 10)[0]
+        variates = np.concatenate([-np.log1p(-u[:6]), u[6:]]).tolist()
         age = float(pop.age_years(day, c))
         if age >= 18:
             return
@@ -981,6 +988,8 @@ class ChildrensServicesModel(mesa.Model):
         """One row per need episode with onset in the observation period."""
         name = self.team_model.name
         rows = [ep.row(name) for ep in self.episodes if ep.onset >= 0]
+        if not rows:
+            return empty_episodes_table()
         return pd.DataFrame.from_records(rows, columns=list(EPISODE_COLUMNS))
 
     def series_table(self) -> pd.DataFrame:

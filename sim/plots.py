@@ -29,6 +29,7 @@ STAGE_LABELS = {
     "assessment_to_tac_meeting": "CAF complete\n→ TAC meeting",
     "tac_meeting_to_support": "TAC meeting\n→ support starts",
     "onset_to_support": "End to end:\nneed → support",
+    "request_to_allocation": "Support requested\n→ members allocated",
 }
 
 

@@ -224,4 +224,15 @@ class Population:
         hit = np.nonzero((u < p) & (self.open_episode < 0))[0]
         # Given u < p, u / p is uniform on [0, 1) and independent of the event: it places
         # the onset within the week without a second draw.
-        return hit, t + (u[hit] / p[hit]) * dt
+        start = np.full(len(hit), t)
+        p_hit = p[hit]
+        born = self.birth[hit] > t
+        if born.any():
+            # A child born (or arrived) during the week is exposed only from that day:
+            # the chance shrinks with the exposure and the onset falls after it.
+            b = self.birth[hit[born]]
+            p_hit[born] *= (t + dt - b) / dt
+            start[born] = b
+            keep = u[hit] < p_hit
+            hit, start, p_hit = hit[keep], start[keep], p_hit[keep]
+        return hit, start + (u[hit] / p_hit) * (t + dt - start)

@@ -20,8 +20,41 @@ STREAMS: tuple[str, ...] = (
     "specialist",   # social care and CAMHS outcomes and durations
     "model",        # Mesa's own generator (agent shuffles; unused by the pathway)
     "structure",    # the team model's own posts (coordinators, central team)
-    "episode",      # each new episode's own variates (tier, domains, clock budgets)
+    "episode",      # key of each new episode's own variates (see keyed_uniforms)
 )
+
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijective scramble of 64-bit integers (wraps silently)."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def keyed_uniforms(key: int, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Uniform numbers on [0, 1) that depend only on ``(key, a[i], b[i], j)``.
+
+    Returns an array of shape ``(len(a), n)``. An episode's own variates are keyed on its
+    child and the start of its onset week, not drawn in turn from a stream, so the same
+    need gets the same course under every team model even when the models see different
+    numbers of episodes (common random numbers at the level of the episode).
+
+    Parameters
+    ----------
+    key : the run's key (drawn once from the ``episode`` stream).
+    a, b : integer arrays of equal length (for example child and onset-week start day).
+    n : variates per row.
+    """
+    with np.errstate(over="ignore"):
+        h = _mix(np.uint64(key) ^ _mix(np.asarray(a).astype(np.int64).view(np.uint64)
+                                       * _GOLDEN))
+        h = _mix(h ^ _mix(np.asarray(b).astype(np.int64).view(np.uint64) + _GOLDEN))
+        j = np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
+        h = _mix(h[:, None] + j[None, :])
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
 
 
 def spawn_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:

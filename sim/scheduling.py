@@ -53,6 +53,13 @@ class EventQueue:
 
     def _advance(self, end: float) -> None:
         heap = self._heap
+        if math.isinf(end):
+            for bucket in self._buckets.values():
+                heap.extend(bucket)
+            self._buckets.clear()
+            heapq.heapify(heap)
+            self._horizon = end
+            return
         while self._horizon < end:
             bucket = self._buckets.pop(math.floor(self._horizon / self._width), None)
             if bucket:

@@ -89,7 +89,7 @@ class SpecialistService:
 
     def allocate(self, day: float) -> None:
         """Allocate queued cases, first come first served, to the post with most room."""
-        if not self.queue:
+        if not self.queue or len(self.pids) == 0:
             return
         m, wf = self.model, self.model.workforce
         rng = m.streams["specialist"]
