@@ -41,13 +41,12 @@ NAN = math.nan
 
 
 def empty_episodes_table() -> pd.DataFrame:
-    """A table of no episodes whose columns have the types a filled one would have, so
-    that boolean masks and day arithmetic work on it unchanged."""
-    flags = {"re_referral", "step_down", "caf_from_index"}
-    return pd.DataFrame({c: pd.Series(dtype=bool if c in flags else
-                                      float if c.endswith("_day") or c == "caf_hours"
-                                      else object)
-                         for c in EPISODE_COLUMNS})
+    """A table of no episodes whose columns have the types a filled one has, so that
+    boolean masks and day arithmetic work on it unchanged."""
+    typical = Episode(0, 0, 0, 0, 0.0, 2, ("healthy",), 0, 1.0, 0.0, [1.0] * 10)
+    typical.consent = False
+    row = pd.DataFrame.from_records([typical.row("")], columns=list(EPISODE_COLUMNS))
+    return row.iloc[:0].reset_index(drop=True)
 
 
 class Episode:

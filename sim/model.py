@@ -258,8 +258,9 @@ class ChildrensServicesModel(mesa.Model):
             self._child_leaves(c, d, "aged_out")
         if len(fams):
             day_of = dict(zip(fams.tolist(), move_day.tolist()))
+            camhs = self.camhs.open_by_child
             for c in pop.children_of(fams).tolist():
-                if pop.open_episode[c] >= 0:
+                if pop.open_episode[c] >= 0 or c in camhs:
                     self._child_leaves(c, day_of[int(pop.family[c])], "moved_away")
         moved = pop.replace(aged, aged_day, fams, move_day, rng)
         if len(aged) or len(moved):
@@ -267,10 +268,10 @@ class ChildrensServicesModel(mesa.Model):
 
     def _child_leaves(self, child: int, day: float, reason: str) -> None:
         eid = self.population.open_episode[child]
+        self.camhs.child_left(child, day, reason)
         if eid < 0:
             return
         ep = self.episodes[eid]
-        self.camhs.withdraw(ep)
         if ep.phase == "specialist":
             self.social_care.withdraw(ep)
             if ep.t_sc_referral == ep.t_sc_referral and ep.t_sc_close != ep.t_sc_close:
@@ -521,7 +522,10 @@ class ChildrensServicesModel(mesa.Model):
             prof = self.professions[self.workforce.prof[ep.assessor]]
             pc = cfg.professions[prof]
             if pc.caf_assessor:
-                return ep.assessor
+                if self.workforce.status[ep.assessor] != VACANT:
+                    return ep.assessor
+                # The identifier's post fell vacant: a colleague of the same profession.
+                return self._pick_post(ep.locality, self._pidx[prof], None)
             if pc.assessor:
                 return self._pick_post(ep.locality, self._pidx[pc.assessor], None)
         # Self-referrals, step-downs and front-door returns: a family support worker.
@@ -715,7 +719,7 @@ class ChildrensServicesModel(mesa.Model):
         for pid in attendees:
             self.workforce.used[pid, ACT["travel"]] += travel
             self._add_task(pid, day, cfg.support.meeting_hours, T_MEETING, ep, "meetings")
-        if ep.pending == 0:
+        if not attendees:
             self.events.schedule(max(day, ep.t_convene), self.K_TAC, ep)
 
     def _set_lead(self, ep: Episode, pid: int) -> None:

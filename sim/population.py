@@ -61,6 +61,8 @@ class Population:
         self._new_families(np.arange(nf), rng)
         self.birth = start_day - rng.uniform(0.0, ADULT_DAYS, size=n)
         self.locality = self.fam_locality[self.family]
+        # Day the child joined the area (born, or moved in); exposure to onset starts then.
+        self.arrived = np.full(n, -np.inf)
         self.open_episode = np.full(n, -1, dtype=np.int64)
         self.last_close = np.full(n, -np.inf)
         self.last_identified = np.full(n, -np.inf)
@@ -142,6 +144,7 @@ class Population:
         n_new = len(aged_out)
         if n_new:
             self.birth[aged_out] = aged_out_day
+            self.arrived[aged_out] = aged_out_day
             fam = rng.integers(0, self.n_families, size=n_new)
             self.family[aged_out] = fam
             self.locality[aged_out] = self.fam_locality[fam]
@@ -157,6 +160,7 @@ class Population:
             days = day_by_fam[self.family[moved_children]]
             self.birth[moved_children] = days - rng.uniform(0.0, ADULT_DAYS,
                                                             size=len(moved_children))
+            self.arrived[moved_children] = days
             self.locality[moved_children] = self.fam_locality[self.family[moved_children]]
             self._reset_children(moved_children)
         return moved_children
@@ -226,11 +230,11 @@ class Population:
         # the onset within the week without a second draw.
         start = np.full(len(hit), t)
         p_hit = p[hit]
-        born = self.birth[hit] > t
+        born = self.arrived[hit] > t
         if born.any():
-            # A child born (or arrived) during the week is exposed only from that day:
+            # A child born (or moved in) during the week is exposed only from that day:
             # the chance shrinks with the exposure and the onset falls after it.
-            b = self.birth[hit[born]]
+            b = self.arrived[hit[born]]
             p_hit[born] *= (t + dt - b) / dt
             start[born] = b
             keep = u[hit] < p_hit

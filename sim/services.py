@@ -42,6 +42,7 @@ class SpecialistService:
         self.pids = pids
         self.queue: deque[Episode] = deque()
         self.holder: dict[int, int] = {}   # episode id -> post holding the case
+        self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
         self.referrals = 0
 
     def capacity(self) -> np.ndarray:
@@ -55,6 +56,7 @@ class SpecialistService:
         m, p = self.model, self.params
         rng = m.streams["specialist"]
         self.referrals += 1
+        self.open_by_child[ep.child] = ep
         if self.name == "social_care":
             ep.t_sc_referral = day
         else:
@@ -119,8 +121,28 @@ class SpecialistService:
     def withdraw(self, ep: Episode) -> None:
         """Remove a case whose child left the area."""
         self._release(ep)
+        self.open_by_child.pop(ep.child, None)
+
+    def child_left(self, child: int, day: float, reason: str) -> None:
+        """The child left the area: end its case here, if it has one, with ``reason``.
+
+        The case may belong to an episode already closed to early help (CAMHS keeps
+        cases that early help has finished with).
+        """
+        ep = self.open_by_child.pop(child, None)
+        if ep is None:
+            return
+        self._release(ep)
+        if self.name == "social_care":
+            ep.sc_outcome, ep.t_sc_close = reason, day
+        else:
+            ep.camhs_outcome, ep.t_camhs_end = reason, day
+        if ep.phase == "closed":
+            ep.phase = "gone"   # its pending events and queue place lapse
 
     def _finish(self, ep: Episode, day: float, outcome: str) -> None:
+        if self.open_by_child.get(ep.child) is ep:
+            del self.open_by_child[ep.child]
         if self.name == "social_care":
             ep.sc_outcome = outcome
             ep.t_sc_close = day

@@ -366,3 +366,22 @@ def test_population_onset_probability_rises_with_family_risk() -> None:
     band = int(np.searchsorted([5.0, 11.0], age[c], side="right"))
     expected = -math.expm1(-cfg.need.onset_rate_by_age[band] * risk[c] * 7 / 365.25)
     assert pop.p_week[c] == pytest.approx(expected, rel=1e-12)
+
+
+def test_population_onsets_start_when_a_child_joins_mid_week() -> None:
+    """A child who joins the area mid-week (born or moved in on day b) has no onset
+    before b, and its chance of an onset that week shrinks with the exposed share of the
+    week: with p = 1 for every child, onsets are certain for those present all week and
+    occur for about (t + 7 - b) / 7 of those who join on day b."""
+    cfg = make_cfg("area.children=20000")
+    pop = Population(cfg, np.random.default_rng(5), -365.0)
+    pop.next_change[:] = np.inf           # keep the probabilities set below
+    pop.p_week[:] = 1.0
+    joiners = np.arange(0, 20000, 2)
+    pop.arrived[joiners] = 5.25           # joined three quarters of the way through
+    hit, days = pop.onsets(0.0, 7.0, np.random.default_rng(6))
+    joined = np.isin(hit, joiners)
+    assert (days[joined] >= 5.25).all() and (days < 7.0).all()
+    assert np.isin(np.setdiff1d(np.arange(20000), joiners), hit).all()
+    share = joined.sum() / len(joiners)
+    assert share == pytest.approx(0.25, abs=0.02), f"{share:.3f} of joiners had an onset"
