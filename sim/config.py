@@ -322,6 +322,8 @@ _SPECIAL_RANGES: dict[str, _Range] = {
     "need.escalation_shape": _POSITIVE,
     "mmc.mean_service_days": _POSITIVE,
     "area.mean_children_per_family": _AT_LEAST_ONE,
+    # Testing hook: an age a child can have (under 18).
+    "demography.fixed_age_years": _Range(lo=0.0, hi=18.0, hi_open=True),
 }
 #: Probabilities and shares whose names do not say so.
 _PROBABILITY_NAMES = frozenset({
@@ -856,9 +858,43 @@ def _check_combinations(cfg: Config) -> None:
     if cfg.compare.baseline not in models:
         raise ConfigError(f"compare.baseline = {_fmt(cfg.compare.baseline)} is not allowed: it "
                           f"must be one of compare.team_models ({_join(models)})")
+    # Testing hook: the fixed onset must fall in the observation period.
+    onset = cfg.need.fixed_onset_day
+    if onset is not None and not onset < cfg.years * 365.25:
+        raise ConfigError(f"need.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
+                          f"{_fmt(cfg.years)}: it must be a day from 0 to before the end of "
+                          f"the observation period ({_fmt(cfg.years * 365.25)})")
+    _check_vacancy_schedule(cfg)
     if cfg.mmc.enabled and not 1 <= cfg.mmc.servers <= _MMC_MAX_SERVERS:
         raise ConfigError(f"mmc.servers = {cfg.mmc.servers} is not allowed when mmc.enabled "
                           f"is true: it must be a whole number from 1 to {_MMC_MAX_SERVERS}")
+
+
+def _check_vacancy_schedule(cfg: Config) -> None:
+    """The scheduled vacancy rate (vacancy shock experiment): known professions, as many
+    rates as years, years in increasing order from 0, rates from 0 to 1."""
+    wf = cfg.workforce
+    profs, years, rates = (list(wf.vacancy_schedule_professions),
+                           list(wf.vacancy_schedule_years), list(wf.vacancy_schedule_rates))
+    for name in profs:
+        if name not in cfg.professions:
+            raise ConfigError(f"workforce.vacancy_schedule_professions = {_fmt(profs)} is not "
+                              f"allowed: {name} is not a profession; choose from "
+                              f"{_join(sorted(cfg.professions))}")
+    if len(years) != len(rates):
+        raise ConfigError(f"workforce.vacancy_schedule_rates = {_fmt(rates)} is not allowed "
+                          f"with workforce.vacancy_schedule_years = {_fmt(years)}: there must "
+                          "be one rate for each year")
+    if profs and not years:
+        raise _bad("workforce.vacancy_schedule_years", years,
+                   "a non-empty list of years when vacancy_schedule_professions is set")
+    if any(not _NON_NEGATIVE.ok(y) for y in years) or any(
+            b < a for a, b in zip(years, years[1:])):
+        raise _bad("workforce.vacancy_schedule_years", years,
+                   "a list of years of at least 0 in increasing order")
+    if any(not _UNIT.ok(r) for r in rates):
+        raise _bad("workforce.vacancy_schedule_rates", rates,
+                   "a list of vacancy rates, each from 0 to 1")
 
 
 def validate(cfg: DictConfig) -> Config:

@@ -260,6 +260,10 @@ class NeedConfig:
     resolution_rate: list[float] = field(default_factory=lambda: [0.3, 0.15, 0.05])
     #: Resolution rate per year while supported at Tier 2, 3 (assumption).
     supported_resolution_rate: list[float] = field(default_factory=lambda: [1.5, 0.9])
+    #: Testing hook (tests/test_deterministic.py): every child's first need episode
+    #: begins on this simulation day, besides any onsets drawn from the hazard (set
+    #: ``onset_rate_by_age`` to zeros for a scenario with no randomness). None: off.
+    fixed_onset_day: Optional[float] = None
 
 
 @dataclass
@@ -388,6 +392,16 @@ class WorkforceConfig:
     training_gain: float = 0.15
     #: Identification skill of a new starter, relative to the profession's initial skill.
     new_starter_skill_factor: float = 0.8
+    # --- Scheduled vacancy rate (experiment vacancy_shock; empty lists = no schedule).
+    #: Professions whose establishment posts follow the schedule.
+    vacancy_schedule_professions: list[str] = field(default_factory=list)
+    #: Schedule points: years after the warm-up, and the share of those posts vacant
+    #: (no permanent or agency holder) at each, linear in between. Within the schedule's
+    #: span, holders leave or are appointed each week to keep to it; outside it, turnover
+    #: and recruitment alone set vacancies. (Social worker vacancies of 10.9% in 2009
+    #: and 35% in one authority before a recruitment drive, seed 003 and evidence.md.)
+    vacancy_schedule_years: list[float] = field(default_factory=list)
+    vacancy_schedule_rates: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -400,6 +414,9 @@ class DemographyConfig:
     #: Children age (and leave at 18). Switched off only by verification experiments,
     #: where the population must stay the same.
     ageing: bool = True
+    #: Testing hook (tests/test_deterministic.py): every child's age in years at the start
+    #: of the run (the start of the warm-up), instead of a drawn age. None: drawn.
+    fixed_age_years: Optional[float] = None
 
 
 @dataclass

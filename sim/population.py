@@ -60,6 +60,13 @@ class Population:
         self.fam_risk_count = np.zeros(nf, dtype=np.int64)
         self._new_families(np.arange(nf), rng)
         self.birth = start_day - rng.uniform(0.0, ADULT_DAYS, size=n)
+        # --- deterministic-testing hook (tests/test_deterministic.py) ----------------
+        if cfg.demography.fixed_age_years is not None:
+            self.birth[:] = start_day - cfg.demography.fixed_age_years * DAYS_PER_YEAR
+        if need.fixed_onset_day is not None:
+            self._fixed_onset_day = float(need.fixed_onset_day)
+            self.onsets = self._onsets_with_fixed_day  # type: ignore[method-assign]
+        # --- end of hook --------------------------------------------------------------
         self.locality = self.fam_locality[self.family]
         # Day the child joined the area (born, or moved in); exposure to onset starts then.
         self.arrived = np.full(n, -np.inf)
@@ -240,3 +247,20 @@ class Population:
             keep = u[hit] < p_hit
             hit, start, p_hit = hit[keep], start[keep], p_hit[keep]
         return hit, start + (u[hit] / p_hit) * (t + dt - start)
+
+    # --- deterministic-testing hook (tests/test_deterministic.py) ----------------------
+    def _onsets_with_fixed_day(self, t: float, dt: float, rng: np.random.Generator
+                               ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`onsets`, plus a first need for every child on ``need.fixed_onset_day``.
+
+        Used instead of :meth:`onsets` only when ``need.fixed_onset_day`` is set. The
+        hazard's draws are made as usual, so the random streams are not disturbed.
+        """
+        hit, days = Population.onsets(self, t, dt, rng)
+        day = self._fixed_onset_day
+        if not t <= day < t + dt:
+            return hit, days
+        extra = np.nonzero((self.open_episode < 0) & (self.episodes_started == 0))[0]
+        extra = np.setdiff1d(extra, hit)
+        return (np.concatenate([hit, extra]),
+                np.concatenate([days, np.full(len(extra), day)]))

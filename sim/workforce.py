@@ -233,6 +233,12 @@ class Workforce:
         agency = (self.agency_day < end) & (self.status == VACANT)
         self.status[agency] = AGENCY
         self.agency_day[agency] = np.inf
+        if wf.vacancy_schedule_professions:
+            out, into = self.follow_vacancy_schedule(t, end, u_leave, lag_perm,
+                                                     appoint | agency)
+            leave |= out
+            changed |= out
+            appoint |= into
         newcomer = appoint | agency
         self.skill[newcomer] = self.base_skill[newcomer] * wf.new_starter_skill_factor
         self.tenure_start[newcomer] = t
@@ -246,3 +252,64 @@ class Workforce:
         train = trainable & self.filled() & (u_train < wf.training_rate * dt / DAYS_PER_YEAR)
         self.skill[train] = np.minimum(self.skill[train] + wf.training_gain, 1.0)
         return np.nonzero(changed)[0], np.nonzero(newcomer)[0]
+
+    # ------------------------------------------------------------ vacancy schedule
+    def follow_vacancy_schedule(self, t: float, end: float, order: np.ndarray,
+                                lag: np.ndarray, arrived: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep the scheduled professions' posts at the scheduled vacancy rate.
+
+        Used by the vacancy shock experiment (``workforce.vacancy_schedule_*``). Within
+        the schedule's span, if fewer posts of a profession are vacant than the schedule
+        says, holders leave (those with the lowest of this week's leaving draws
+        ``order``, so no extra random numbers are used) and their posts get no agency
+        cover; if more are vacant, the posts whose appointments were nearest are filled
+        permanently (a recruitment drive). Outside the span nothing is done.
+
+        Parameters
+        ----------
+        t, end : float
+            Start and end day of the week.
+        order : array
+            This week's uniform leaving draws, one per post.
+        lag : array
+            This week's recruitment lags in days, one per post.
+        arrived : array of bool
+            Posts filled this week (they are not made to leave at once).
+
+        Returns
+        -------
+        (left, appointed) : arrays of bool
+            Posts whose holders were made to leave, and posts filled by appointment.
+        """
+        wf = self.cfg.workforce
+        left = np.zeros(self.n, dtype=bool)
+        appointed = np.zeros(self.n, dtype=bool)
+        years = end / DAYS_PER_YEAR  # day 0 is the end of the warm-up
+        points = wf.vacancy_schedule_years
+        if not points or years < points[0] or years > points[-1]:
+            return left, appointed
+        target = float(np.interp(years, points, wf.vacancy_schedule_rates))
+        main = np.arange(self.n) < self.n_main
+        for name in wf.vacancy_schedule_professions:
+            if name not in self.professions:
+                continue
+            posts = main & (self.prof == self.professions.index(name))
+            want = int(round(target * posts.sum()))
+            vacant = posts & (self.status == VACANT)
+            gap = want - int(vacant.sum())
+            if gap > 0:
+                pool = np.nonzero(posts & (self.status != VACANT) & ~arrived)[0]
+                go = pool[np.argsort(order[pool], kind="stable")[:gap]]
+                left[go] = True
+                self.status[go] = VACANT
+                self.fill_day[go] = t + lag[go]
+                self.agency_day[go] = np.inf
+            elif gap < 0:
+                pool = np.nonzero(vacant)[0]
+                come = pool[np.argsort(self.fill_day[pool], kind="stable")[:-gap]]
+                appointed[come] = True
+                self.status[come] = PERMANENT
+                self.fill_day[come] = np.inf
+                self.agency_day[come] = np.inf
+        return left, appointed

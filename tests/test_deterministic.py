@@ -7,10 +7,11 @@ worker's diary rate, coordination hours at the receiver's diary rate, the alloca
 meeting cycle, convening or join delay, support start delay, review cycle), and the
 practitioner hours booked add up to the hand-worked totals.
 
-What cannot be fixed by configuration: the onset day within the first week (drawn) and
-the child's age (drawn). The expected milestones are therefore worked out *from the
-observed onset day*, for seeds whose child is young enough not to turn 18 within the
-year (checked as a precondition). Consent is certain: ``support.engagement_mean = 1``
+The first test leaves the onset day within the first week and the child's age drawn,
+and works the expected milestones out *from the observed onset day*, for seeds whose
+child is young enough not to turn 18 within the year (checked as a precondition). The
+second fixes both with the testing hooks ``need.fixed_onset_day`` and
+``demography.fixed_age_years``, so its docstring states every milestone day as a number. Consent is certain: ``support.engagement_mean = 1``
 with no risk penalty gives every family engagement 1.
 
 Set-up (area of 1 child, 1 locality, 0 warm-up years, 1 observed year):
@@ -166,3 +167,74 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
             f"{team_model}: {coord} hours_coordination = {got}"
         assert float(s["unmet_hours"].sum()) == 0.0
         assert float(s["hours_identification"].sum()) == 0.0
+
+
+#: The scenario above with no randomness left: no onsets drawn from the hazard, one need
+#: beginning on day 3 (``need.fixed_onset_day``), a child aged exactly 10 on day 0
+#: (``demography.fixed_age_years``; warm-up 0, so the run starts on day 0).
+FIXED: tuple[str, ...] = (*SCENARIO, "need.onset_rate_by_age=[0,0,0]",
+                          "need.fixed_onset_day=3", "demography.fixed_age_years=10")
+
+#: Milestone days worked out by hand (see the test's docstring), by team model.
+HAND_WORKED: dict[str, dict[str, float]] = {
+    "tac_only": {
+        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
+        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 32.56,
+        "request_day": 6.0 + 42 / 32.56, "allocation_day": 6.0 + 66.5 / 32.56,
+        "tac_meeting_day": 9.0 + 66.5 / 32.56, "support_start_day": 16.0 + 66.5 / 32.56,
+        "reviews": 6},
+    "virtual": {
+        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
+        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 32.56,
+        "request_day": 6.0 + 42 / 32.56, "allocation_day": 14.0,
+        "tac_meeting_day": 15.5, "support_start_day": 22.5, "reviews": 6},
+    "co_located": {
+        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
+        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 16.28,
+        "request_day": 6.0 + 42 / 16.28, "allocation_day": 14.0,
+        "tac_meeting_day": 28.0, "support_start_day": 35.0, "reviews": 5},
+}
+
+
+@pytest.mark.parametrize("team_model", TEAM_MODELS)
+def test_fixed_scenario_milestones_are_the_hand_worked_days(team_model: str) -> None:
+    """One child aged 10, one need from day 3, no randomness: every milestone on the day
+    worked out by hand, whatever the seed.
+
+    Common to all three team models (shipped parameters): identified at once on day 3;
+    consent sought ``assessment.consent_days`` = 3 days later, on day 6, and given
+    (engagement 1); the CAF (6 hours) starts on day 6 in the one family support post's
+    diary, which works ``37 h x ma_share x 1.1`` (overtime) a week at a constant rate.
+
+    - tac_only: ``ma_share`` = 0.8 x 1.0, so 32.56 h a week. CAF done on day
+      6 + 6 x 7 / 32.56 = 7.289926 (the request). The same post convenes: 3.5 hours of
+      coordination, done on day 6 + 9.5 x 7 / 32.56 = 8.042383; no allocation cycle, so
+      allocated then (the assessor is the only member). One attendee, 3 days' convening:
+      TAC meeting on day 11.042383; support 7 days later, on day 18.042383; reviews every
+      56 days before day 371 (the end of the 53rd week): 74.04, ..., 354.04, so 6.
+    - virtual: the post is a named core member, ``ma_share`` = max(0.5, 0.8) = 0.8, so
+      the CAF ends on day 7.289926 as above. The half-time area manager (0.5 x 37 x 1.1 =
+      20.35 h a week) does 2 hours of coordination by day 7.977887; the fortnightly
+      meeting allocates on day 14; 1.5 days' convening: TAC meeting on day 15.5, support
+      on day 22.5; reviews on days 78.5, ..., 358.5, so 6.
+    - co_located: the post is in the virtual ring (round(0.5 x 1) = 0 core posts),
+      ``ma_share`` = 0.8 x 0.5 = 0.4, so 16.28 h a week: CAF done on day
+      6 + 42 / 16.28 = 8.579853. The full-time coordinator (40.7 h a week) does 1 hour by
+      day 8.751843; the weekly meeting allocates on day 14; the ring member joins 14 days
+      later (longer than 0.5 days' convening): TAC meeting on day 28, support on day 35;
+      reviews on days 91, ..., 315 (day 371 is not before the end), so 5.
+
+    Each day is asserted to 1e-9 days (floating-point rounding of the same arithmetic).
+    """
+    want = HAND_WORKED[team_model]
+    cfg = make_cfg(f"team_model={team_model}", *FIXED)
+    for seed in (0, 1):
+        m = ChildrensServicesModel(cfg, seed)
+        m.run()
+        assert len(m.episodes) == 1, f"seed {seed}: {len(m.episodes)} episodes, expected 1"
+        ep = m.episodes_table().iloc[0]
+        assert ep["age_at_onset"] == pytest.approx(10.0 + 3.0 / DAYS_PER_YEAR, abs=1e-12)
+        for col, day in want.items():
+            assert ep[col] == pytest.approx(day, abs=1e-9), (
+                f"{team_model}, seed {seed}: {col} = {ep[col]!r}, hand-worked {day!r}")
+        assert ep["closure_reason"] == "" and ep["missed_reviews"] == 0
