@@ -4,6 +4,11 @@
 ``mode=compare`` (the ``compare_team_models`` experiment) runs each team model in
 ``compare.team_models`` with the same replicate seeds (common random numbers) and writes
 a comparison table and plots.
+
+With ``-m`` (multirun) every combination of the swept values is one job, run by the
+launcher chosen with ``hydra/launcher=...`` (``basic``, ``joblib``, ``submitit_local``,
+``submitit_slurm`` with a ``cluster=...`` preset); see :mod:`sim.sweep` for what a job
+does around its run (skip when complete, record a failure) and ``docs/sweeps.md``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,19 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.config import CONFIG_DIR, ConfigError, compose, register_schema, validate
+from sim.params import Config
 from sim.runner import run_comparison, run_scenario, write_comparison, write_scenario
+from sim.sweep import register_resolvers, run_job
 
 log = logging.getLogger("sim")
+
+# ${pid:} names sweep folders; jobs started by other launchers import this module when
+# they unpickle the task function, so the resolver exists wherever the folder is resolved.
+register_resolvers()
 
 
 def _team_model_overrides(team_model: str) -> list[str]:
@@ -37,16 +49,32 @@ def app(raw: DictConfig) -> None:
     except ConfigError as exc:  # also checked before Hydra starts; kept for the API
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    outdir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    outdir = Path(hc.runtime.output_dir)
+    if hc.mode != RunMode.MULTIRUN:
+        _run(cfg, outdir, cfg.progress)
+        return
+    # Bars of simulated years only when the job runs in the sweep's own process (the
+    # basic launcher); parallel launchers' workers would write over each other.
+    in_process = str(hc.launcher.get("_target_", "")).endswith("BasicLauncher")
+    num = int(hc.job.num)
+    status = run_job(raw, outdir, list(hc.overrides.task), num,
+                     lambda job: _run(cfg, outdir, cfg.progress and in_process, job))
+    if status == "skipped":
+        print(f"job {num}: already complete in {outdir}, skipped")
+
+
+def _run(cfg: Config, outdir: Path, progress: bool, job: dict | None = None) -> None:
+    """Run one scenario or comparison and write its outputs to ``outdir``."""
     if cfg.mode == "compare":
         cfgs = {name: validate(compose(_team_model_overrides(name)))
                 for name in cfg.compare.team_models}
-        results = run_comparison(cfgs, progress=cfg.progress)
-        summary = write_comparison(outdir, cfg, cfgs, results)
+        results = run_comparison(cfgs, progress=progress)
+        summary = write_comparison(outdir, cfg, cfgs, results, job)
         _report_comparison(summary, outdir)
     else:
-        result = run_scenario(cfg, progress=cfg.progress)
-        summary = write_scenario(outdir, cfg, result)
+        result = run_scenario(cfg, progress=progress)
+        summary = write_scenario(outdir, cfg, result, job)
         _report(summary, outdir)
 
 
@@ -79,4 +107,5 @@ def _report_comparison(summary: dict, outdir: Path) -> None:
 def hydra_entry() -> None:
     """Entry point wrapped by Hydra."""
     register_schema()
+    register_resolvers()
     hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")(app)()

@@ -73,9 +73,11 @@ class Progress:
                                        "{n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]")
 
     def update(self, n: float) -> None:
-        """Advance by ``n``."""
+        """Advance by ``n``, never beyond the total."""
         if self.bar is not None:
-            self.bar.update(n)
+            n = min(n, max(self.bar.total - self.bar.n, 0))
+            if n > 0:
+                self.bar.update(n)
 
     def close(self) -> None:
         """Remove the bar."""
@@ -263,8 +265,14 @@ def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
                 cfg.mmc.servers, cfg.mmc.utilisation, cfg.mmc.mean_service_days)}
 
 
-def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult) -> dict[str, Any]:
-    """Write ``summary.json``, ``episodes.parquet``, ``series.parquet`` and ``run.json``."""
+def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult,
+                   job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``summary.json``, ``episodes.parquet``, ``series.parquet`` and ``run.json``.
+
+    ``summary.json`` depends only on the configuration and seed (no times, paths or
+    process ids), so the same job gives the same bytes wherever it runs; ``job`` (a sweep
+    job's number, overrides, host, pid, output folder and start time) goes to ``run.json``.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     summary = scenario_summary(result)
     summary["area"] = cfg.area.name
@@ -276,7 +284,10 @@ def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult) -> dict[st
         summary["mmc"] = mmc_summary(cfg, result)
     atomic_write_parquet(outdir / "episodes.parquet", result.episodes())
     atomic_write_parquet(outdir / "series.parquet", result.series())
-    atomic_write_json(outdir / "run.json", run_metadata(cfg))
+    meta = run_metadata(cfg)
+    if job is not None:
+        meta["job"] = job
+    atomic_write_json(outdir / "run.json", meta)
     atomic_write_json(outdir / "summary.json", summary)
     return summary
 
@@ -304,8 +315,12 @@ def run_comparison(cfgs: dict[str, Config], progress: bool = False
 
 
 def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
-                     results: dict[str, ScenarioResult]) -> dict[str, Any]:
-    """Write the comparison: summary.json, comparison.csv, tables, run.json and plots."""
+                     results: dict[str, ScenarioResult],
+                     job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write the comparison: summary.json, comparison.csv, tables, run.json and plots.
+
+    ``job`` (a sweep job's metadata) goes to ``run.json``, never to ``summary.json``.
+    """
     from sim.plots import comparison_plots
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -327,6 +342,8 @@ def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
     meta = run_metadata(cfg)
     meta["team_model_configs"] = {name: OmegaConf.to_container(OmegaConf.structured(c))
                                   for name, c in cfgs.items()}
+    if job is not None:
+        meta["job"] = job
     atomic_write_json(outdir / "run.json", meta)
     comparison_plots(outdir / "plots", table, series, baseline)
     atomic_write_json(outdir / "summary.json", summary)
