@@ -24,6 +24,7 @@ from omegaconf import DictConfig
 
 from sim.config import CONFIG_DIR, ConfigError, compose, register_schema, validate
 from sim.params import Config
+from sim.report import write_report
 from sim.runner import run_comparison, run_scenario, write_comparison, write_scenario
 from sim.sweep import register_resolvers, run_job
 
@@ -71,10 +72,14 @@ def _run(cfg: Config, outdir: Path, progress: bool, job: dict | None = None) -> 
                 for name in cfg.compare.team_models}
         results = run_comparison(cfgs, progress=progress)
         summary = write_comparison(outdir, cfg, cfgs, results, job)
-        _report_comparison(summary, outdir)
     else:
         result = run_scenario(cfg, progress=progress)
         summary = write_scenario(outdir, cfg, result, job)
+    if job is None:   # a sweep gets one report of its own: python -m sim.report <sweep>
+        write_report(outdir)
+    if cfg.mode == "compare":
+        _report_comparison(summary, outdir)
+    else:
         _report(summary, outdir)
 
 
@@ -93,6 +98,7 @@ def _report(summary: dict, outdir: Path) -> None:
           f"early identification {_fmt(summary['early_identification_rate'], 100, '%')}; "
           f"onset to support median {_fmt(summary['delay_days']['onset_to_support']['median'], 1, ' days')}; "
           f"referrals to social care {_fmt(summary['referrals_per_10k'], 1, ' per 10,000 a year')}.")
+    print(f"Report: {outdir / 'report.html'}")
     print(f"Outputs: {outdir}")
 
 
@@ -101,6 +107,7 @@ def _report_comparison(summary: dict, outdir: Path) -> None:
         print(f"{name:>11}: early identification "
               f"{_fmt(s['early_identification_rate'], 100, '%')}; onset to support median "
               f"{_fmt(s['delay_days']['onset_to_support']['median'], 1, ' days')}")
+    print(f"Report: {outdir / 'report.html'}")
     print(f"Comparison table, plots and outputs: {outdir}")
 
 

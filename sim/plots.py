@@ -59,6 +59,28 @@ def _err(rows: pd.DataFrame, scale: float = 1.0) -> np.ndarray:
 
 def early_identification_plot(table: pd.DataFrame, path: Path) -> None:
     """Bar chart: share of needs identified before escalating, by team model, with CIs."""
+    _save(early_identification_figure(table), path)
+
+
+def early_identification_figure(table: pd.DataFrame) -> plt.Figure:
+    """Bar chart of the early identification rate by team model, with 95% CIs.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv`` (columns ``metric``, ``team_model``, ``mean``,
+        ``ci_low``, ``ci_high``; shares 0-1). With an ``area`` column holding several
+        areas, bars are grouped by area and coloured by team model.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if "area" in table.columns and table["area"].nunique() > 1:
+        return _grouped_by_area(table, "early_identification_rate", 100,
+                                "Needs identified before escalating (%)",
+                                "Early identification by area and team model\n"
+                                "(bars: 95% confidence intervals)", ylim=(0, 100))
     rows = _rows(table, "early_identification_rate")
     models = list(rows.index)
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -67,11 +89,26 @@ def early_identification_plot(table: pd.DataFrame, path: Path) -> None:
     ax.set_ylabel("Needs identified before escalating (%)")
     ax.set_ylim(0, 100)
     ax.set_title("Early identification by team model\n(bars: 95% confidence intervals)")
-    _save(fig, path)
+    return fig
 
 
 def delay_plot(table: pd.DataFrame, path: Path) -> None:
     """Grouped bars: median delay of each stage by team model, with CIs."""
+    _save(delay_figure(table), path)
+
+
+def delay_figure(table: pd.DataFrame) -> plt.Figure:
+    """Grouped bars of the median delay of each pathway stage by team model (days).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv``, with ``delay_days.<stage>.median`` rows.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     models = list(dict.fromkeys(table["team_model"]))
     stages = [s[0] for s in STAGES]
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -88,11 +125,26 @@ def delay_plot(table: pd.DataFrame, path: Path) -> None:
     ax.set_ylabel("Median delay (days)")
     ax.set_title("How long each stage takes, by team model (medians; 95% CIs)")
     ax.legend(frameon=False)
-    _save(fig, path)
+    return fig
 
 
 def utilisation_plot(series: pd.DataFrame, path: Path) -> None:
     """Heatmap: share of each profession's multi-agency hours in use, by team model."""
+    _save(utilisation_figure(series), path)
+
+
+def utilisation_figure(series: pd.DataFrame) -> plt.Figure:
+    """Heatmap of the share of each profession's multi-agency hours in use (%).
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        Weekly series (``series.parquet``) with a ``team_model`` column.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     work = [f"hours_{a}" for a in WORK_ACTIVITIES]
     s = series.assign(work=series[work].sum(axis=1))
     g = s.groupby(["profession", "team_model"])[["work", "ma_capacity_hours"]].sum()
@@ -111,7 +163,7 @@ def utilisation_plot(series: pd.DataFrame, path: Path) -> None:
                     color="white" if v < 0.6 else "black", fontsize=8)
     fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
     ax.set_title("Workforce utilisation by profession")
-    _save(fig, path)
+    return fig
 
 
 def comparison_plots(outdir: Path, table: pd.DataFrame, series: pd.DataFrame,
@@ -123,3 +175,385 @@ def comparison_plots(outdir: Path, table: pd.DataFrame, series: pd.DataFrame,
     delay_plot(table, paths[1])
     utilisation_plot(series, paths[2])
     return paths
+
+
+# ------------------------------------------------------------------ report figures
+#: Colours for categories that are not team models (Okabe-Ito, black last).
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+             "#F0E442", "#000000"]
+
+
+#: Plain names of professions (``sim.params.default_professions``).
+PROFESSION_LABELS = {
+    "teacher": "Teachers", "pastoral": "School pastoral staff",
+    "early_years": "Early years practitioners", "health_visitor": "Health visitors",
+    "school_nurse": "School nurses", "gp": "GPs", "police": "Police",
+    "social_worker": "Social workers", "family_support": "Family support workers",
+    "ed_psych": "Educational psychologists", "camhs_worker": "CAMHS practitioners",
+    "ewo": "Education welfare officers", "youth_worker": "Youth workers",
+    "substance_misuse": "Substance misuse workers", "coordinator": "Coordinators",
+}
+
+
+def label(name: str) -> str:
+    """Plain-language name of a team model, area or profession."""
+    if name in LABELS:
+        return LABELS[name]
+    if name in PROFESSION_LABELS:
+        return PROFESSION_LABELS[name]
+    return str(name).replace("_", " ").capitalize()
+
+
+def png_bytes(fig: plt.Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes (no timestamps, so equal figures give equal bytes)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _grouped_by_area(table: pd.DataFrame, metric: str, scale: float, ylabel: str,
+                     title: str, ylim: tuple[float, float] | None = None) -> plt.Figure:
+    """Bars of ``metric`` grouped by area, one colour per team model, with 95% CIs."""
+    rows = table[table["metric"] == metric]
+    areas = list(dict.fromkeys(rows["area"]))
+    models = list(dict.fromkeys(rows["team_model"]))
+    fig, ax = plt.subplots(figsize=(max(6.5, 1.6 * len(areas) * max(len(models), 1) / 2), 4))
+    width = 0.8 / max(len(models), 1)
+    x = np.arange(len(areas))
+    for i, m in enumerate(models):
+        sub = rows[rows["team_model"] == m].set_index("area").reindex(areas)
+        ax.bar(x + (i - (len(models) - 1) / 2) * width, sub["mean"].astype(float) * scale,
+               width, yerr=_err(sub, scale), capsize=4, color=colour(m, i), label=label(m))
+    ax.set_xticks(x, [label(a) for a in areas])
+    ax.set_xlabel("Area")
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def delay_distribution_figure(episodes: pd.DataFrame, horizon_days: float | None = None
+                              ) -> plt.Figure:
+    """Cumulative share of children supported within each number of days of their need
+    emerging, one line per team model (all replicates pooled).
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame
+        ``episodes.parquet`` (needs ``onset_day``, ``support_start_day``, ``step_down``,
+        ``team_model``).
+    horizon_days : float, optional
+        Right end of the axis; by default the 95th percentile of the delays.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fresh = episodes[~episodes["step_down"].astype(bool)]
+    delay = (fresh["support_start_day"] - fresh["onset_day"])
+    d = fresh.assign(delay=delay).dropna(subset=["delay"])
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    models = list(dict.fromkeys(episodes["team_model"]))
+    styles = ["-", "--", ":", "-."]
+    for i, m in enumerate(models):
+        x = np.sort(d.loc[d["team_model"] == m, "delay"].to_numpy(dtype=float))
+        if not len(x):
+            continue
+        y = np.arange(1, len(x) + 1) / len(x) * 100
+        med = float(np.median(x))
+        ax.step(x, y, where="post", color=colour(m, i), linestyle=styles[i % len(styles)],
+                linewidth=2, label=f"{label(m)} (median {med:.0f} days, {len(x)} children)")
+    if horizon_days is None and len(d):
+        horizon_days = float(d["delay"].quantile(0.95))
+    if horizon_days:
+        ax.set_xlim(0, horizon_days)
+    ax.set_ylim(0, 100)
+    ax.axhline(50, color="#999999", linewidth=0.8, zorder=0)
+    ax.set_xlabel("Days from the need emerging to support starting")
+    ax.set_ylabel("Children supported within that time (%)")
+    ax.set_title("End-to-end wait for support (children who received support)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def queues_figure(series: pd.DataFrame) -> plt.Figure:
+    """Queues and caseloads week by week, one line per team model.
+
+    Panels: children waiting for a TAC member; referrals waiting in social care and
+    CAMHS; early-help cases per filled FTE; cases per filled social worker FTE. Lines are
+    the mean over replicates; shading spans the lowest and highest replicate.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        ``series.parquet`` with a ``team_model`` column.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    s = series
+    # Early help: professions that held multi-agency cases at some point (universal
+    # staff such as teachers identify needs but hold no cases, and would dilute the
+    # ratio); specialist services are shown in their own panel.
+    holders = set(s.loc[s["cases"] > 0, "profession"])
+    eh = s["profession"].isin(holders - {"social_worker", "camhs_worker"})
+    cols = pd.DataFrame({
+        "team_model": s["team_model"], "day": s["day"],
+        "replicate": s["replicate"] if "replicate" in s.columns else 0,
+        "q_eh": s["queue_early_help"], "q_sp": s["queue_specialist"],
+        "c_eh": s["cases"].where(eh, 0.0), "f_eh": s["filled_fte"].where(eh, 0.0),
+        "c_sw": s["specialist_cases"], "f_sw": s["specialist_filled_fte"]})
+    week = cols.groupby(["team_model", "day", "replicate"], sort=True).sum()
+    week["r_eh"] = week["c_eh"] / week["f_eh"].where(week["f_eh"] > 0)
+    week["r_sw"] = week["c_sw"] / week["f_sw"].where(week["f_sw"] > 0)
+    band = week.groupby(["team_model", "day"], sort=True)[["q_eh", "q_sp", "r_eh", "r_sw"]
+                                                          ].agg(["mean", "min", "max"])
+    panels = [
+        ("Children waiting for a\nTAC member (children)", "q_eh"),
+        ("Referrals waiting in social\ncare and CAMHS (referrals)", "q_sp"),
+        ("Early-help cases per\nfilled post (cases per FTE)", "r_eh"),
+        ("Cases per filled social\nworker post (cases per FTE)", "r_sw"),
+    ]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    models = list(dict.fromkeys(s["team_model"]))
+    for ax, (title, key) in zip(axes.flat, panels):
+        for i, m in enumerate(models):
+            b = band.loc[m, key]
+            weeks = b.index.to_numpy(dtype=float) / 7.0
+            ax.plot(weeks, b["mean"], color=colour(m, i), label=label(m), linewidth=1.8)
+            ax.fill_between(weeks, b["min"], b["max"], color=colour(m, i), alpha=0.15,
+                            linewidth=0)
+        ax.set_ylabel(title, fontsize=9)
+        ax.set_ylim(bottom=0)
+        if ax.get_ylim()[1] < 1:
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, "None at any week of this run", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=9, color="#555555")
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("Weeks since observation began")
+    axes[0, 0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Queues and caseloads over time (line: mean of replicates; "
+                 "shading: range of replicates)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _clipped_err(rows: pd.DataFrame, scale: float) -> np.ndarray:
+    """Error bars cut at zero, for quantities that cannot be negative."""
+    err = _err(rows, scale)
+    mean = rows["mean"].astype(float).to_numpy() * scale
+    err[0] = np.minimum(err[0], np.nan_to_num(mean))
+    return err
+
+
+def _metric_bars(ax: plt.Axes, table: pd.DataFrame, metric: str, scale: float,
+                 ylabel: str) -> None:
+    rows = _rows(table, metric)
+    models = list(rows.index)
+    ax.bar(range(len(models)), rows["mean"].astype(float) * scale,
+           yerr=_clipped_err(rows, scale), capsize=5,
+           color=[colour(m, i) for i, m in enumerate(models)])
+    ax.set_xticks(range(len(models)), [label(m).replace(" ", "\n", 1) for m in models],
+                  fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+
+
+def escalation_figure(table: pd.DataFrame) -> plt.Figure:
+    """Escalation and demand on specialist services by team model, with 95% CIs.
+
+    Panels: needs that escalated (%), referrals to children's social care and referrals
+    to CAMHS (per 10,000 children a year).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.8))
+    _metric_bars(axes[0], table, "escalation_rate", 100,
+                 "Needs that escalated to a\nhigher tier (% of needs)")
+    _metric_bars(axes[1], table, "referrals_per_10k", 1,
+                 "Referrals to social care\n(per 10,000 children a year)")
+    _metric_bars(axes[2], table, "camhs_referrals_per_10k", 1,
+                 "Referrals to CAMHS\n(per 10,000 children a year)")
+    fig.suptitle("Escalation to specialist services, by team model "
+                 "(error bars: 95% confidence intervals, cut at zero)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def staff_cost_figure(table: pd.DataFrame, series: pd.DataFrame | None = None,
+                      hourly_cost: dict[str, float] | None = None,
+                      years: float | None = None) -> plt.Figure:
+    """Staff cost of multi-agency and specialist work a year, by team model.
+
+    With ``series``, ``hourly_cost`` and ``years`` the bars are split by profession
+    (the six costliest; the rest as "other professions"); the error bar is the 95% CI
+    of the total over replicates.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv`` with ``staff_cost`` rows (pounds a year).
+    series : pandas.DataFrame, optional
+        ``series.parquet`` with ``team_model`` (and ``replicate``) columns.
+    hourly_cost : dict, optional
+        Pounds per hour by profession.
+    years : float, optional
+        Observed years of the run.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = _rows(table, "staff_cost")
+    models = list(rows.index)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    x = np.arange(len(models))
+    scale = 1e-3
+    if series is not None and hourly_cost and years:
+        work = [f"hours_{a}" for a in WORK_ACTIVITIES]
+        s = series.assign(cost=series[work].sum(axis=1)
+                          * series["profession"].map(hourly_cost).fillna(0.0))
+        reps = s.groupby("team_model")["replicate"].nunique() if "replicate" in s else None
+        by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
+        if reps is not None:
+            by = by.div(reps, axis=0)
+        by = by.reindex(models).fillna(0.0) / years
+        top = list(by.sum().sort_values(ascending=False).index[:6])
+        other = [c for c in by.columns if c not in top]
+        parts = [(label(p), by[p]) for p in top]
+        if other:
+            parts.append(("Other professions", by[other].sum(axis=1)))
+        bottom = np.zeros(len(models))
+        for j, (name, vals) in enumerate(parts):
+            v = vals.to_numpy(dtype=float) * scale
+            ax.bar(x, v, 0.6, bottom=bottom, color=OKABE_ITO[(j + 0) % len(OKABE_ITO)],
+                   label=name, edgecolor="white", linewidth=0.5)
+            bottom += v
+        ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left",
+                  title="Profession", title_fontsize=8)
+        color = "none"
+    else:
+        color = [colour(m, i) for i, m in enumerate(models)]
+    ax.bar(x, rows["mean"].astype(float) * scale, 0.6, yerr=_clipped_err(rows, scale),
+           capsize=6, color=color, ecolor="black")
+    ax.set_xticks(x, [label(m) for m in models])
+    ax.set_ylabel("Staff cost (£ thousand a year)")
+    ax.set_title("Staff cost of multi-agency and specialist work\n"
+                 "(error bars: 95% confidence intervals of the total, cut at zero)")
+    return fig
+
+
+def utilisation_by_metrics_figure(table: pd.DataFrame) -> plt.Figure:
+    """Heatmap of utilisation by profession from ``utilisation.<profession>`` rows.
+
+    Used when the weekly series is not at hand (sweeps).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table with ``metric``, ``team_model`` and ``mean`` columns (shares 0-1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    u = table[table["metric"].str.startswith("utilisation.")]
+    grid = u.assign(profession=u["metric"].str.split(".", n=1).str[1]).pivot_table(
+        index="profession", columns="team_model", values="mean", aggfunc="mean")
+    models = [m for m in dict.fromkeys(u["team_model"]) if m in grid.columns]
+    grid = grid[models].dropna(how="all")
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(models), 0.4 * len(grid) + 1.5))
+    im = ax.imshow(grid.to_numpy(dtype=float) * 100, cmap="cividis", vmin=0, vmax=100,
+                   aspect="auto")
+    ax.set_xticks(range(len(models)), [label(m) for m in models])
+    ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
+    for (r, c), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if not np.isnan(v):
+            ax.text(c, r, f"{v * 100:.0f}%", ha="center", va="center",
+                    color="white" if v < 0.6 else "black", fontsize=8)
+    fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
+    ax.set_title("Workforce utilisation by profession")
+    return fig
+
+
+def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str, str, float]],
+                        param_label: str | None = None) -> plt.Figure:
+    """Each metric against one swept parameter, with 95% confidence bands.
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        One row per (group, value of ``param``) with columns ``value``, ``group`` (e.g.
+        the team model, or ``"all"``) and, for each metric, ``<metric>.mean``,
+        ``<metric>.ci_low`` and ``<metric>.ci_high``.
+    param : str
+        The swept parameter (configuration key).
+    metrics : list of (metric, axis label with unit, scale)
+        The metrics to draw, one panel each.
+    param_label : str, optional
+        Axis label of the parameter.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n = len(metrics)
+    cols = min(n, 2)
+    rows_ = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows_, cols, figsize=(5 * cols, 3.4 * rows_), squeeze=False)
+    numeric = pd.api.types.is_numeric_dtype(stats["value"])
+    groups = list(dict.fromkeys(stats["group"]))
+    cats = list(dict.fromkeys(stats["value"])) if not numeric else []
+    for k, (metric, ylabel, scale) in enumerate(metrics):
+        ax = axes.flat[k]
+        for i, g in enumerate(groups):
+            sub = stats[stats["group"] == g].sort_values("value") if numeric else \
+                stats[stats["group"] == g]
+            mean = sub[f"{metric}.mean"].astype(float) * scale
+            lo = sub[f"{metric}.ci_low"].astype(float) * scale
+            hi = sub[f"{metric}.ci_high"].astype(float) * scale
+            c = colour(g, i) if g != "all" else OKABE_ITO[0]
+            name = label(g) if g != "all" else None
+            lo = lo.clip(lower=0)  # every metric drawn here is non-negative
+            style = ["-", "--", ":", "-."][i % 4]
+            if numeric:
+                xv = sub["value"].astype(float)
+                ax.plot(xv, mean, "o", linestyle=style, color=c, label=name,
+                        linewidth=1.8, markersize=4)
+                ax.fill_between(xv, lo.fillna(mean), hi.fillna(mean), color=c, alpha=0.12,
+                                linewidth=0)
+                ax.plot(xv, lo, color=c, linestyle=style, linewidth=0.8, alpha=0.8)
+                ax.plot(xv, hi, color=c, linestyle=style, linewidth=0.8, alpha=0.8)
+            else:
+                off = (i - (len(groups) - 1) / 2) * 0.15
+                xv = np.array([cats.index(v) for v in sub["value"]]) + off
+                ax.errorbar(xv, mean, yerr=np.nan_to_num(np.vstack([mean - lo, hi - mean])),
+                            fmt="o", color=c, label=name, capsize=4)
+        if not numeric:
+            ax.set_xticks(range(len(cats)), [label(str(v)) for v in cats], fontsize=8)
+        ax.set_xlabel(param_label or param, fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if len(groups) > 1 or groups[0] != "all":
+        axes.flat[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(f"Effect of {param_label or param} (band or bars: 95% confidence interval)",
+                 fontsize=11)
+    fig.tight_layout()
+    return fig

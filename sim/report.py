@@ -1,0 +1,1144 @@
+"""A self-contained HTML report of a run or sweep folder.
+
+``python -m sim.report <folder>`` reads what a run wrote (``summary.json``,
+``episodes.parquet``, ``series.parquet``, ``run.json``; ``comparison`` blocks in compare
+mode) or what a sweep wrote (``sweep.parquet``, or the job folders of a Hydra multirun),
+and writes ``<folder>/report.html``: one file with its figures (PNG, base64) and styles
+embedded, which opens offline and makes no network request, so it can be e-mailed or put
+on a shared drive as it is.
+
+The report has headline findings in plain language, each with its 95% confidence
+interval; figures with captions; the scenario's assumptions; and an appendix listing the
+configuration. Every number is computed from the folder's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import inspect
+import json
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ReportError", "RunData", "build_report", "load", "main", "write_report"]
+
+#: Name of the report file written into the folder.
+REPORT_NAME = "report.html"
+
+#: First components of the flat names of headline metrics (docs/metrics.md).
+METRIC_ROOTS = (
+    "early_identification_rate", "identification_rate", "delay_days", "utilisation",
+    "caseload_per_fte", "vacancy_rate", "turnover_rate", "caseload_per_social_worker",
+    "referrals_per_10k", "sc_assessment_timeliness", "sc_assessment_working_days_median",
+    "camhs_referrals_per_10k", "re_referral_rate", "escalation_rate", "closure_share",
+    "unmet_demand_hours", "staff_cost", "prevalence_open_needs", "episodes", "mmc",
+)
+#: Sweep-table columns that describe a job or replicate rather than a parameter.
+BOOKKEEPING = {
+    "job", "job_num", "job_id", "job_dir", "job_folder", "replicate", "replicate_seed",
+    "seed", "path", "dir", "folder", "run_dir", "status", "sim_version", "overrides",
+    "started", "finished", "elapsed", "elapsed_seconds", "duration", "run_seconds",
+    "hostname", "complete", "error", "timestamp",
+}
+
+
+class ReportError(ValueError):
+    """The folder cannot be reported on; ``str()`` is one plain sentence."""
+
+
+# ------------------------------------------------------------------ metrics in words
+@dataclass(frozen=True)
+class Metric:
+    """How to say a metric in words.
+
+    Parameters
+    ----------
+    name : str
+        Flat metric name, as in ``comparison.csv``.
+    kind : str
+        ``share`` (0-1, shown as %; differences in percentage points), ``days``,
+        ``rate`` (per 10,000 children a year) or ``pounds`` (a year).
+    level : str
+        Sentence for one level: ``{tm}`` the team model, ``{v}`` the value with its unit,
+        ``{ci}`` the interval.
+    diff : str
+        Sentence for a difference: ``{n}`` its size with unit, ``{dir}`` the direction word,
+        ``{ci}`` the interval, ``{base}`` the baseline.
+    up, down : str
+        Direction words for a positive and a negative difference.
+    short : str
+        Short name for tables, with its unit.
+    subject : str
+        The quantity as the subject of a sentence.
+    """
+
+    name: str
+    kind: str
+    level: str
+    diff: str
+    up: str
+    down: str
+    short: str
+    subject: str
+
+
+KEY_METRICS: tuple[Metric, ...] = (
+    Metric("early_identification_rate", "share",
+           "Under {tm}, {v} of children with emerging needs were identified before "
+           "their needs escalated ({ci}).",
+           "Under {tm}, {n} {dir} children with emerging needs were identified before "
+           "their needs escalated ({ci}) than under {base}.", "more", "fewer",
+           "Identified before needs escalated (%)",
+           "the share of children identified before their needs escalated"),
+    Metric("delay_days.onset_to_support.median", "days",
+           "Under {tm}, the median wait from a need emerging to support starting was "
+           "{v} ({ci}).",
+           "Under {tm}, the median wait from a need emerging to support starting was "
+           "{n} {dir} ({ci}) than under {base}.", "longer", "shorter",
+           "Median wait, need to support (days)",
+           "the median wait from a need emerging to support starting"),
+    Metric("escalation_rate", "share",
+           "Under {tm}, {v} of needs escalated to a higher tier before they were met "
+           "({ci}).",
+           "Under {tm}, {n} {dir} needs escalated to a higher tier ({ci}) than under "
+           "{base}.", "more", "fewer", "Needs that escalated (%)",
+           "the share of needs that escalated"),
+    Metric("referrals_per_10k", "rate",
+           "Under {tm}, children's social care received {v} ({ci}).",
+           "Under {tm}, children's social care received {n} {dir} ({ci}) than under "
+           "{base}.", "more", "fewer", "Referrals to social care (per 10,000 a year)",
+           "the number of referrals to children's social care"),
+    Metric("staff_cost", "pounds",
+           "Under {tm}, multi-agency and specialist work cost {v} in staff time ({ci}).",
+           "Under {tm}, multi-agency and specialist work cost {n} {dir} in staff time "
+           "({ci}) than under {base}.", "more", "less", "Staff cost (£ a year)",
+           "the staff cost of multi-agency and specialist work"),
+)
+_BY_NAME = {m.name: m for m in KEY_METRICS}
+
+
+def _sig(x: float, digits: int = 2) -> str:
+    """``x`` with sensible precision: whole numbers from 10, else ``digits`` significant."""
+    ax = abs(x)
+    if ax >= 10 or ax == 0:
+        return f"{x:,.0f}"
+    text = f"{x:,.{max(digits - 1 - int(math.floor(math.log10(ax))), 0)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _money(x: float) -> str:
+    ax = abs(x)
+    sign = "-" if x < 0 else ""
+    if ax >= 1e6:
+        return f"{sign}£{ax / 1e6:,.2f} million"
+    if ax >= 1e3:
+        return f"{sign}£{ax / 1e3:,.0f} thousand"
+    return f"{sign}£{ax:,.0f}"
+
+
+def _num(kind: str, x: float, compact: bool = False) -> str:
+    """A bare number in the metric's display unit (no unit words)."""
+    if kind == "share":
+        return _sig(x * 100)
+    if kind == "pounds":
+        if compact:
+            return f"£{x / 1e6:,.2f}m" if abs(x) >= 1e6 else f"£{x / 1e3:,.0f}k"
+        return _money(x)
+    return _sig(x)
+
+
+def fmt_level(kind: str, x: float | None) -> str:
+    """A level with its unit, e.g. ``47%``, ``92 days``, ``£1.20 million a year``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "not available"
+    if kind == "share":
+        return f"{_sig(x * 100)}%"
+    if kind == "days":
+        return f"{_sig(x)} days"
+    if kind == "rate":
+        return f"{_sig(x)} referrals per 10,000 children a year"
+    if kind == "pounds":
+        return f"{_money(x)} a year"
+    return _sig(x)
+
+
+def fmt_size(kind: str, x: float) -> str:
+    """The size of a difference with its unit (percentage points for shares)."""
+    if kind == "share":
+        v = _sig(abs(x) * 100)
+        return f"{v} percentage point" + ("" if v == "1" else "s")
+    if kind == "days":
+        v = _sig(abs(x))
+        return f"{v} day" + ("" if v == "1" else "s")
+    if kind == "rate":
+        return f"{_sig(abs(x))} referrals per 10,000 children a year"
+    if kind == "pounds":
+        return f"{_money(abs(x))} a year"
+    return _sig(abs(x))
+
+
+def fmt_ci_level(kind: str, lo: float | None, hi: float | None) -> str:
+    """``95% CI 19% to 75%`` (or why there is none)."""
+    if lo is None or hi is None:
+        return "no confidence interval: fewer than two replicates"
+    if kind == "share":
+        # A share lies in [0, 1]; the t-interval is not, with few replicates.
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+        return f"95% CI {_sig(lo * 100)}% to {_sig(hi * 100)}%"
+    return f"95% CI {_num(kind, lo)} to {_num(kind, hi)}"
+
+
+def fmt_ci_diff(kind: str, mean: float, lo: float | None, hi: float | None,
+                up: str, down: str) -> str:
+    """Interval of a difference, in the direction its mean is stated.
+
+    ``95% CI 9 to 15`` when the interval lies on the side of the mean; ``95% CI from 3
+    fewer to 7 more`` when it includes no difference.
+    """
+    if lo is None or hi is None:
+        return "no confidence interval: fewer than two replicates"
+    if lo >= 0 or hi <= 0:
+        a, b = sorted((abs(lo), abs(hi)))
+        if mean < 0:
+            a, b = sorted((abs(hi), abs(lo)))
+        return f"95% CI {_num(kind, a)} to {_num(kind, b)}"
+    return f"95% CI from {_num(kind, abs(lo))} {down} to {_num(kind, hi)} {up}"
+
+
+def difference_sentence(metric: Metric, tm: str, base: str, mean: float | None,
+                        lo: float | None, hi: float | None) -> str:
+    """One finding: ``metric`` under ``tm`` minus under ``base``, in words, with its CI."""
+    label = text_label
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return _capital(f"Under {label(tm)}, {metric.subject} could not be compared with "
+                        f"{label(base)}: no replicate had a value.")
+    ci = fmt_ci_diff(metric.kind, mean, lo, hi, metric.up, metric.down)
+    if abs(mean) < 1e-12:
+        text = (f"Under {label(tm)}, {metric.subject} was the same as under {label(base)} "
+                f"({ci}).")
+    else:
+        text = metric.diff.format(tm=label(tm), base=label(base), ci=ci,
+                                  n=fmt_size(metric.kind, mean),
+                                  dir=metric.up if mean > 0 else metric.down)
+    if lo is not None and hi is not None and lo < 0 < hi:
+        text += " The interval includes no difference, so this run cannot tell the two " \
+                "apart on this measure."
+    return _capital(text)
+
+
+def level_sentence(metric: Metric, tm: str, mean: float | None, lo: float | None,
+                   hi: float | None) -> str:
+    """One finding: the level of ``metric`` under ``tm``, with its CI."""
+    if lo is not None:
+        lo = max(lo, 0.0)  # every key metric is non-negative
+    text = metric.level.format(tm=text_label(tm), v=fmt_level(metric.kind, mean),
+                               ci=fmt_ci_level(metric.kind, lo, hi))
+    return _capital(text)
+
+
+#: Names of team models inside a sentence (the issue's wording).
+TEXT_LABELS = {"co_located": "co-located teams", "virtual": "virtual teams",
+               "tac_only": "TAC-only processes"}
+
+
+def text_label(name: str) -> str:
+    """Name of a team model as it reads inside a sentence."""
+    from sim.plots import label
+
+    if name in TEXT_LABELS:
+        return TEXT_LABELS[name]
+    text = label(name)
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ------------------------------------------------------------------ loading
+@dataclass
+class RunData:
+    """What a report is made from.
+
+    Attributes
+    ----------
+    kind : str
+        ``"single"``, ``"compare"`` or ``"sweep"``.
+    folder : pathlib.Path
+        The folder reported on.
+    table : pandas.DataFrame
+        Long table of metric levels: ``metric``, ``team_model``, ``mean``, ``ci_low``,
+        ``ci_high``, ``n`` (and ``area`` in sweeps).
+    summary : dict
+        ``summary.json`` (empty for sweeps).
+    meta : dict
+        ``run.json`` (for sweeps: the first job's, if any).
+    baseline : str or None
+        Baseline team model of a comparison.
+    diffs : dict
+        Paired differences by team model, then flat metric name: ``{mean, ci95, n}``.
+    episodes, series : pandas.DataFrame or None
+        The run's tables (``series`` with a ``team_model`` column).
+    sweep : pandas.DataFrame or None
+        One row per job and replicate (sweeps).
+    params : list of str
+        Swept parameters (sweeps).
+    """
+
+    kind: str
+    folder: Path
+    table: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    baseline: str | None = None
+    diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    episodes: pd.DataFrame | None = None
+    series: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
+    params: list[str] = field(default_factory=list)
+
+    @property
+    def team_models(self) -> list[str]:
+        """Team models in the table, in their order of appearance."""
+        return list(dict.fromkeys(self.table["team_model"]))
+
+    def __post_init__(self) -> None:
+        # Team models in the order the run asked for them (compare.team_models), else
+        # co-located, virtual, TAC-only; summary.json sorts its keys alphabetically.
+        order = list((self.meta.get("config", {}).get("compare", {}) or {})
+                     .get("team_models", []))
+        order += [m for m in ("co_located", "virtual", "tac_only") if m not in order]
+        seen = list(dict.fromkeys(self.table["team_model"]))
+        order = [m for m in order if m in seen] + [m for m in seen if m not in order]
+        rank = {m: i for i, m in enumerate(order)}
+        self.table = self.table.sort_values(
+            "team_model", key=lambda c: c.map(rank), kind="stable").reset_index(drop=True)
+        for name in ("series", "episodes"):
+            df = getattr(self, name)
+            if df is not None and "team_model" in df.columns:
+                setattr(self, name, df.sort_values(
+                    "team_model", key=lambda c: c.map(rank).fillna(len(rank)),
+                    kind="stable").reset_index(drop=True))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path} could not be read as JSON ({exc}).") from None
+    if not isinstance(obj, dict):
+        raise ReportError(f"{path} is not a JSON object, so it is not a run summary.")
+    return obj
+
+
+def _read_parquet(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise ReportError(f"{path} could not be read as Parquet ({exc}).") from None
+
+
+def _is_stat(v: Any) -> bool:
+    return isinstance(v, dict) and "mean" in v and "ci95" in v
+
+
+def stats_table(agg: dict[str, Any], team_model: str, prefix: str = "") -> list[dict]:
+    """Rows ``metric, team_model, mean, ci_low, ci_high, n`` from nested aggregates."""
+    rows: list[dict] = []
+    for k, v in agg.items():
+        key = f"{prefix}{k}"
+        if _is_stat(v):
+            lo, hi = (list(v["ci95"]) + [None, None])[:2]
+            rows.append({"metric": key, "team_model": team_model, "mean": _f(v["mean"]),
+                         "ci_low": _f(lo), "ci_high": _f(hi), "n": v.get("n")})
+        elif isinstance(v, dict):
+            rows.extend(stats_table(v, team_model, key + "."))
+    return rows
+
+
+def _f(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def load(folder: Path | str) -> RunData:
+    """Read a run or sweep folder.
+
+    Parameters
+    ----------
+    folder : path
+        A folder written by ``python -m sim`` (``mode=single`` or ``mode=compare``) or a
+        sweep folder (``sweep.parquet``, or job folders with ``summary.json``).
+
+    Returns
+    -------
+    RunData
+
+    Raises
+    ------
+    ReportError
+        If the folder does not exist or holds no run or sweep outputs.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise ReportError(f"{folder} does not exist.")
+    if not folder.is_dir():
+        raise ReportError(f"{folder} is a file, not a run or sweep folder.")
+    if (folder / "sweep.parquet").is_file():
+        return _load_sweep(folder, _read_parquet(folder / "sweep.parquet"))
+    if (folder / "summary.json").is_file():
+        summary = _read_json(folder / "summary.json")
+        if "team_models" in summary:
+            return _load_compare(folder, summary)
+        if "team_model" in summary:
+            return _load_single(folder, summary)
+        raise ReportError(f"{folder / 'summary.json'} has neither 'team_model' nor "
+                          "'team_models', so it was not written by python -m sim.")
+    # A Hydra multirun folder whose sweep has not been collected into sweep.parquet.
+    jobs = sorted(p.parent for p in folder.glob("*/summary.json"))
+    if jobs and (folder / "multirun.yaml").is_file():
+        return _load_sweep(folder, _sweep_from_jobs(jobs))
+    raise ReportError(
+        f"{folder} is not a run or sweep folder: it has no summary.json (written by "
+        "python -m sim), no sweep.parquet (written when a sweep finishes) and no "
+        "multirun.yaml with job folders (written by python -m sim -m).")
+
+
+def _load_single(folder: Path, summary: dict[str, Any]) -> RunData:
+    tm = str(summary["team_model"])
+    skip = {"team_model", "area", "children", "years", "seed", "replicates", "mmc"}
+    table = pd.DataFrame(stats_table({k: v for k, v in summary.items() if k not in skip},
+                                     tm))
+    if table.empty:
+        raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
+    series = _read_parquet(folder / "series.parquet")
+    if series is not None and "team_model" not in series.columns:
+        series = series.assign(team_model=tm)
+    episodes = _read_parquet(folder / "episodes.parquet")
+    meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
+    return RunData("single", folder, table, summary, meta, episodes=episodes,
+                   series=series)
+
+
+def _load_compare(folder: Path, summary: dict[str, Any]) -> RunData:
+    rows: list[dict] = []
+    for tm, agg in summary["team_models"].items():
+        rows.extend(stats_table(agg, tm))
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
+    meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
+    return RunData("compare", folder, table, summary, meta,
+                   baseline=summary.get("baseline"),
+                   diffs=summary.get("paired_difference_vs_baseline", {}),
+                   episodes=_read_parquet(folder / "episodes.parquet"),
+                   series=_read_parquet(folder / "series.parquet"))
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        v = json.loads(text)
+        if isinstance(v, (int, float, str, bool)):
+            return v
+    except ValueError:
+        pass
+    return text
+
+
+def _sweep_from_jobs(jobs: Sequence[Path]) -> pd.DataFrame:
+    """One row per job and replicate from a multirun's job folders (no sweep.parquet).
+
+    Parameters come from each job's ``.hydra/overrides.yaml``; metrics from each
+    replicate in its ``summary.json``.
+    """
+    rows = []
+    for job in jobs:
+        summary = _read_json(job / "summary.json")
+        reps = summary.get("replicates")
+        if not isinstance(reps, list):
+            # A compare-mode job: one replicate list per team model.
+            by_tm = summary.get("replicates_by_team_model", {})
+            reps_tm = [(tm, r) for tm, rs in by_tm.items() for r in rs]
+        else:
+            reps_tm = [(summary.get("team_model"), r) for r in reps]
+        params: dict[str, Any] = {}
+        ov = job / ".hydra" / "overrides.yaml"
+        if ov.is_file():
+            for line in ov.read_text(encoding="utf-8").splitlines():
+                m = re.match(r"^\s*-\s*['\"]?([+~]*)([^=]+)=(.*?)['\"]?\s*$", line)
+                if m and not m.group(2).startswith("hydra."):
+                    params[m.group(2).strip()] = _parse_value(m.group(3))
+        params.pop("team_model", None)
+        params.pop("area", None)
+        counts: dict[Any, int] = {}
+        for tm, rep in reps_tm:
+            i = counts[tm] = counts.get(tm, -1) + 1
+            rows.append({"job": job.name, "replicate": i, "team_model": tm,
+                         "area": summary.get("area"), **params, **_flatten(rep)})
+    return pd.DataFrame(rows)
+
+
+def _metric_column(col: str) -> str | None:
+    """The flat metric name of a sweep-table column, or None if it is not a metric."""
+    name = col
+    for prefix in ("metrics.", "metric.", "summary."):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    root = name.split(".", 1)[0]
+    return name if root in METRIC_ROOTS else None
+
+
+def _group_column(df: pd.DataFrame, names: Sequence[str]) -> str | None:
+    for n in names:
+        if n in df.columns:
+            return n
+    return None
+
+
+def _load_sweep(folder: Path, df: pd.DataFrame | None) -> RunData:
+    if df is None or df.empty:
+        raise ReportError(f"{folder} is a sweep folder with no results yet.")
+    renames = {c: _metric_column(c) for c in df.columns if _metric_column(c)}
+    metric_cols = list(dict.fromkeys(renames.values()))
+    df = df.rename(columns=renames)
+    df = df.loc[:, ~df.columns.duplicated()]
+    tm_col = _group_column(df, ("team_model", "team_model.name"))
+    area_col = _group_column(df, ("area", "area.name"))
+    df = df.assign(team_model=df[tm_col].astype(str) if tm_col else "all",
+                   area=df[area_col].astype(str) if area_col else "")
+    if not metric_cols:
+        raise ReportError(f"{folder}: the sweep table has no metric columns (such as "
+                          "early_identification_rate).")
+    skip = set(metric_cols) | BOOKKEEPING | {"team_model", "team_model.name", "area",
+                                             "area.name"}
+    params = [c for c in df.columns
+              if c not in skip and not c.endswith("_seed") and not c.startswith("hydra")
+              and df[c].astype(str).nunique() > 1]
+    rows = []
+    for (area, tm), g in df.groupby(["area", "team_model"], sort=False):
+        for m in metric_cols:
+            st = _mean_ci(g[m])
+            rows.append({"metric": m, "team_model": tm, "area": area, **st})
+    table = pd.DataFrame(rows)
+    meta: dict[str, Any] = {}
+    for run_json in sorted(folder.glob("*/run.json"))[:1]:
+        meta = _read_json(run_json)
+    return RunData("sweep", folder, table, {}, meta, sweep=df, params=params)
+
+
+def _mean_ci(values: pd.Series) -> dict[str, float]:
+    """Mean and 95% t-interval (as in ``sim.summary.mean_ci``) in table form."""
+    from sim.summary import mean_ci
+
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    st = mean_ci(x[~np.isnan(x)])
+    return {"mean": _f(st["mean"]), "ci_low": _f(st["ci95"][0]),
+            "ci_high": _f(st["ci95"][1]), "n": st["n"]}
+
+
+def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% CI of ``metrics`` for each value of ``param`` (and team model).
+
+    Rows at the same value of ``param`` are pooled over replicates and over every other
+    swept parameter.
+    """
+    df = data.sweep
+    assert df is not None
+    grouped = df["team_model"].nunique() > 1
+    keys = ["team_model", param] if grouped else [param]
+    out = []
+    for key, g in df.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = {"group": key[0] if grouped else "all", "value": key[-1]}
+        for m in metrics:
+            st = _mean_ci(g[m])
+            row.update({f"{m}.mean": st["mean"], f"{m}.ci_low": st["ci_low"],
+                        f"{m}.ci_high": st["ci_high"], f"{m}.n": st["n"]})
+        out.append(row)
+    stats = pd.DataFrame(out)
+    numeric = pd.to_numeric(stats["value"], errors="coerce")
+    if numeric.notna().all():
+        stats["value"] = numeric
+    return stats
+
+
+# ------------------------------------------------------------------ findings
+def findings(data: RunData) -> list[str]:
+    """Headline findings in plain language, each with its 95% confidence interval."""
+    out: list[str] = []
+    if data.kind == "compare" and data.baseline:
+        for tm in data.team_models:
+            if tm == data.baseline:
+                continue
+            for m in KEY_METRICS:
+                d = data.diffs.get(tm, {}).get(m.name)
+                if not d:
+                    continue
+                lo, hi = (list(d.get("ci95") or []) + [None, None])[:2]
+                out.append(difference_sentence(m, tm, data.baseline, d.get("mean"), lo, hi))
+        return out
+    if data.kind == "sweep":
+        return _sweep_findings(data)
+    tm = data.team_models[0]
+    t = data.table.set_index("metric")
+    for m in KEY_METRICS:
+        if m.name in t.index:
+            r = t.loc[m.name]
+            out.append(level_sentence(m, tm, _none(r["mean"]), _none(r["ci_low"]),
+                                      _none(r["ci_high"])))
+    util = t[t.index.str.startswith("utilisation.")]["mean"].dropna()
+    if len(util):
+        prof = str(util.idxmax())
+        r = t.loc[prof]
+        from sim.plots import label
+
+        ci = fmt_ci_level('share', _none(r['ci_low']), _none(r['ci_high']))
+        out.append(f"The busiest profession was {label(prof.split('.', 1)[1]).lower()}, "
+                   f"using {fmt_level('share', r['mean'])} of the hours they had for "
+                   f"multi-agency work ({ci}).")
+    return out
+
+
+def _none(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _param_label(param: str) -> str:
+    """``support.member_hours_per_week`` -> ``member hours per week (support)``."""
+    head, _, tail = param.rpartition(".")
+    words = tail.replace("_", " ")
+    return f"{words} ({head.replace('.', ' ')})" if head else words
+
+
+def _sweep_findings(data: RunData) -> list[str]:
+    from sim.plots import label
+
+    out = []
+    names = [m for m in ("early_identification_rate", "delay_days.onset_to_support.median")
+             if data.sweep is not None and m in data.sweep.columns]
+    for p in data.params:
+        stats = sweep_stats(data, p, names)
+        if stats.empty:
+            continue
+        for g, sub in stats.groupby("group", sort=False):
+            sub = sub.sort_values("value") if pd.api.types.is_numeric_dtype(sub["value"]) \
+                else sub
+            a, b = sub.iloc[0], sub.iloc[-1]
+            who = "" if g == "all" else f"Under {text_label(str(g))}, w"
+            for name in names:
+                m = _BY_NAME[name]
+                subject = m.subject
+                lead = f"{who}hen" if who else "When"
+                ends = [(fmt_level(m.kind, _none(r[name + ".mean"])),
+                         fmt_ci_level(m.kind, _none(r[name + ".ci_low"]),
+                                      _none(r[name + ".ci_high"]))) for r in (a, b)]
+                out.append(_capital(
+                    f"{lead} {_param_label(p)} went from {a['value']} to {b['value']}, "
+                    f"{subject} went from {ends[0][0]} ({ends[0][1]}) to {ends[1][0]} "
+                    f"({ends[1][1]})."))
+    if not out:
+        out.append("No parameter varied across the sweep's jobs, so the sweep shows no "
+                   "effect of any parameter.")
+    return out
+
+
+# ------------------------------------------------------------------ figures
+@dataclass
+class Figure:
+    """One figure of the report: a title, PNG bytes, alt text and a caption."""
+
+    title: str
+    png: bytes
+    caption: str
+
+
+def _figure(title: str, build: Callable[[], Any], caption: str) -> Figure | None:
+    from sim.plots import png_bytes
+
+    try:
+        fig = build()
+    except (KeyError, ValueError, IndexError):
+        # A figure whose data the folder lacks (an older or partial run) is left out;
+        # the report says so in the figure list instead of failing.
+        return None
+    return Figure(title, png_bytes(fig), caption)
+
+
+def _best(data: RunData, metric: str, highest: bool = True) -> str | None:
+    from sim.plots import label
+
+    t = data.table[data.table["metric"] == metric].dropna(subset=["mean"])
+    if t.empty or t["team_model"].nunique() < 2:
+        return None
+    r = t.loc[t["mean"].idxmax() if highest else t["mean"].idxmin()]
+    return label(str(r["team_model"]))
+
+
+def figures(data: RunData) -> tuple[list[Figure], list[str]]:
+    """The report's figures, and the titles of figures the folder has no data for."""
+    from sim import plots
+
+    figs: list[Figure | None] = []
+    missing: list[str] = []
+    several = len(data.team_models) > 1
+    by = "by team model" if several else ""
+    areas = data.table["area"].nunique() > 1 if "area" in data.table else False
+    best = _best(data, "early_identification_rate")
+    figs.append(_figure(
+        "Early identification" + (" by area and team model" if areas else
+                                  f" {by}" if by else ""),
+        lambda: plots.early_identification_figure(data.table),
+        "Each bar is the percentage of children whose needs emerged at the 'additional "
+        "needs' level (Tier 2) and were noticed by a practitioner before those needs "
+        "became more serious. Higher is better. The thin lines on each bar show the 95% "
+        "confidence interval: the range the true value probably lies in, given the "
+        "variation between replicate runs."
+        + (f" {best} had the highest share in this run." if best else "")))
+    if data.kind != "sweep":
+        figs.append(_figure(
+            "Stage-by-stage delays", lambda: plots.delay_figure(data.table),
+            "How many days each step of the pathway took for the typical (median) child: "
+            "from a need emerging to a practitioner noticing it, to a Common Assessment "
+            "Framework (CAF) assessment being completed, to the Team Around the Child "
+            "(TAC) meeting, to support starting. The last two groups are the whole "
+            "journey and the wait for TAC members to be allocated. Shorter bars are "
+            "better; thin lines show 95% confidence intervals."))
+        if data.episodes is not None:
+            figs.append(_figure(
+                "End-to-end wait for support",
+                lambda: plots.delay_distribution_figure(data.episodes),
+                "Each line rises as more children start receiving support. Read across "
+                "from 50% to find the median wait; a line further to the left means "
+                "children were supported sooner. Only children who received support "
+                "before the run ended are counted, all replicates together; the axis "
+                "stops at the 95th percentile so that a few very long waits do not "
+                "squash the picture."))
+        else:
+            missing.append("End-to-end wait for support (episodes.parquet is missing)")
+        if data.series is not None:
+            figs.append(_figure(
+                "Utilisation by profession", lambda: plots.utilisation_figure(data.series),
+                "Each square shows how much of the time a profession had set aside for "
+                "multi-agency work was actually used, over the whole observed period. "
+                "Dark squares mean spare time; light squares mean the profession was close "
+                "to full, which is where queues form. Blank rows are professions with no "
+                "time set aside for multi-agency work."))
+            figs.append(_figure(
+                "Queues and caseloads over time", lambda: plots.queues_figure(data.series),
+                "Week by week: how many children were waiting for a practitioner to join "
+                "their Team Around the Child; how many referrals were waiting in "
+                "children's social care and child and adolescent mental health services "
+                "(CAMHS); and how many cases each filled post held in early help and in "
+                "social work. Lines are averages over replicates; the shading spans the "
+                "lowest and highest replicate."))
+        else:
+            missing.append("Utilisation, queues and caseloads (series.parquet is missing)")
+    else:
+        if any(data.table["metric"].str.startswith("utilisation.")):
+            figs.append(_figure(
+                "Utilisation by profession",
+                lambda: plots.utilisation_by_metrics_figure(data.table),
+                "Each square shows how much of the time a profession had set aside for "
+                "multi-agency work was used, averaged over every job and replicate of "
+                "the sweep. Light squares mean the profession was close to full."))
+        missing.append("Stage delays over time, queues and caseloads (a sweep report "
+                       "shows the sweep table only; report on a job folder for these)")
+    figs.append(_figure(
+        "Escalation to specialist services", lambda: plots.escalation_figure(data.table),
+        "Left: the percentage of needs that became more serious (moved up a tier) while "
+        "outside social care. Middle and right: how many referrals children's social care "
+        "and CAMHS received, per 10,000 children a year. Lower is better on all three; "
+        "thin lines show 95% confidence intervals."))
+    hourly = _hourly_cost(data.meta)
+    years = data.summary.get("years") or data.meta.get("config", {}).get("years")
+    figs.append(_figure(
+        "Staff cost", lambda: plots.staff_cost_figure(
+            data.table, data.series if data.kind != "sweep" else None, hourly, years),
+        "The cost a year of practitioners' time spent on multi-agency and specialist work "
+        "(identification, assessment, meetings, coordination, travel, support and "
+        "casework) at each profession's hourly cost in the configuration; time on other "
+        "duties is not counted. "
+        + ("Colours split each bar by profession. " if data.kind != "sweep" else "")
+        + "The thin line shows the 95% confidence interval of the total."))
+    if data.kind == "sweep":
+        metrics = [(m, lab, s) for m, lab, s in (
+            ("early_identification_rate", "Identified before needs\nescalated (%)", 100),
+            ("delay_days.onset_to_support.median", "Median wait, need to\nsupport (days)",
+             1),
+            ("escalation_rate", "Needs that escalated (%)", 100),
+            ("staff_cost", "Staff cost (£ thousand a year)", 1e-3),
+        ) if data.sweep is not None and m in data.sweep.columns]
+        for p in data.params:
+            stats = sweep_stats(data, p, [m for m, _, _ in metrics])
+            figs.append(_figure(
+                f"Effect of {_param_label(p)}",
+                lambda stats=stats, p=p: plots.sweep_effect_figure(
+                    stats, p, metrics, _param_label(p)),
+                f"How the main results change as {_param_label(p)} (configuration key "
+                f"{p}) changes. Points are averages over replicates"
+                + (" and over the other swept parameters" if len(data.params) > 1 else "")
+                + "; the shaded band between thin lines (or the error bars, for settings "
+                  "that are not numbers) is the 95% confidence interval, cut at zero."))
+    return [f for f in figs if f is not None], missing
+
+
+def _hourly_cost(meta: dict[str, Any]) -> dict[str, float]:
+    profs = meta.get("config", {}).get("professions", {}) or {}
+    return {p: float(v.get("hourly_cost", 0.0)) for p, v in profs.items()
+            if isinstance(v, dict)}
+
+
+# ------------------------------------------------------------------ assumptions
+def _field_docs(cls: type) -> dict[str, str]:
+    """The ``#:`` comments above each field of a dataclass in ``sim.params``."""
+    docs: dict[str, str] = {}
+    try:
+        src = inspect.getsource(cls).splitlines()
+    except (OSError, TypeError):
+        return docs
+    buf: list[str] = []
+    for line in src:
+        s = line.strip()
+        if s.startswith("#:"):
+            buf.append(s[2:].strip())
+            continue
+        m = re.match(r"^([A-Za-z_]\w*)\s*:", s)
+        if m and buf:
+            docs[m.group(1)] = " ".join(buf)
+        if not s.startswith("#"):
+            buf = []
+    return docs
+
+
+def _team_model_table(data: RunData) -> str:
+    from sim.params import TeamModelConfig
+    from sim.plots import label
+
+    configs: dict[str, dict[str, Any]] = {}
+    for name, c in (data.meta.get("team_model_configs") or {}).items():
+        configs[name] = c.get("team_model", {})
+    if not configs and data.meta.get("config"):
+        tm = data.meta["config"].get("team_model", {})
+        configs[tm.get("name", data.team_models[0])] = tm
+    if not configs:
+        return ""
+    docs = _field_docs(TeamModelConfig)
+    keys = [f.name for f in fields(TeamModelConfig) if f.name != "name"]
+    head = "".join(f"<th scope='col'>{_e(label(n))}</th>" for n in configs)
+    body = []
+    for k in keys:
+        vals = [c.get(k) for c in configs.values()]
+        if all(v is None for v in vals):
+            continue
+        cells = "".join(f"<td>{_e(_plain(v))}</td>" for v in vals)
+        body.append(f"<tr><th scope='row'>{_e(docs.get(k, k.replace('_', ' ')))}"
+                    f"<br><code>{_e(k)}</code></th>{cells}</tr>")
+    return (f"<table class='params'><thead><tr><th scope='col'>Mechanism</th>{head}</tr>"
+            f"</thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _plain(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def assumptions(data: RunData) -> tuple[list[str], str]:
+    """The scenario's assumptions as sentences, and a table of team model mechanisms."""
+    cfg = data.meta.get("config", {}) or {}
+    area = cfg.get("area", {}) or {}
+    s: list[str] = []
+    if area:
+        s.append(
+            f"Area: '{area.get('name')}', {int(area.get('children', 0)):,} children under 18 "
+            f"(one simulated child for each real child) in {area.get('localities')} "
+            f"localities; {fmt_level('share', area.get('deprivation_share'))} of families "
+            f"live in deprived circumstances; process standards of the "
+            f"{area.get('era')} era; workforce at {_plain(area.get('workforce_scale', 1))} "
+            "times the area preset's establishment.")
+    if cfg:
+        s.append(
+            f"Each replicate simulates {_plain(cfg.get('warmup_years'))} years of warm-up, "
+            f"which are discarded, then {_plain(cfg.get('years'))} observed years, one week "
+            f"at a time. There are {cfg.get('replicates')} replicates from seed "
+            f"{cfg.get('seed')}.")
+    if data.kind == "compare":
+        s.append("Every team model sees the same children, families and need onsets "
+                 "(common random numbers): replicate r of each team model uses the same "
+                 "seed, so differences are paired replicate by replicate, which narrows "
+                 "their confidence intervals.")
+    if data.kind == "sweep":
+        s.append(f"The sweep varied {len(data.params)} parameter(s): "
+                 + ", ".join(f"{p} over {_values(data.sweep[p])}" for p in data.params)
+                 + (f"; {data.sweep['job'].nunique()} jobs" if data.sweep is not None
+                    and 'job' in data.sweep else "") + ".")
+    s += [
+        "Confidence intervals are 95% Student t-intervals over replicates. With few "
+        "replicates they are wide; they describe the simulation's own randomness, not "
+        "uncertainty in the parameters. Intervals of levels that cannot be negative are "
+        "shown cut at zero (summary.json keeps the uncut values); intervals of "
+        "differences are not cut.",
+        "Delays count only children who reached both ends of a stage before the run "
+        "ended; children still waiting are left out, which shortens delays in short runs.",
+        "Utilisation counts hours worked on multi-agency and specialist tasks against the "
+        "hours each profession has for them; hours beyond that are not counted as worked "
+        "(they appear as unmet demand).",
+        "Staff cost counts only multi-agency and specialist work, at each profession's "
+        "hourly cost in the configuration below.",
+        "Most behavioural parameters (how fast needs emerge, escalate and resolve; how "
+        "often families disengage) are assumptions marked as such in sim/params.py; "
+        "the figures with a published source are listed in docs/metrics.md and the "
+        "design evidence.",
+    ]
+    return s, _team_model_table(data)
+
+
+def _values(col: pd.Series) -> str:
+    vals = list(dict.fromkeys(col.dropna().tolist()))
+    try:
+        vals = sorted(vals)
+    except TypeError:
+        pass
+    return ", ".join(str(v) for v in vals[:12]) + (" …" if len(vals) > 12 else "")
+
+
+# ------------------------------------------------------------------ HTML
+CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       sans-serif; line-height: 1.5; color: #1a1a1a; background: #ffffff; margin: 0; }
+main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+h1 { font-size: 1.7rem; margin-bottom: .25rem; }
+h2 { font-size: 1.3rem; margin-top: 2.5rem; border-bottom: 2px solid #0072B2;
+     padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+.lede { color: #444; margin-top: 0; }
+ul.findings li { margin-bottom: .6rem; }
+figure { margin: 1.5rem 0 2rem; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .95rem; color: #333; max-width: 48rem; }
+figcaption strong { display: block; font-size: 1rem; color: #1a1a1a; }
+table { border-collapse: collapse; font-size: .9rem; margin: .75rem 0 1.25rem; }
+th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left;
+         vertical-align: top; }
+thead th { background: #eef4f9; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: .75rem; overflow-x: auto;
+      font-size: .8rem; line-height: 1.35; }
+.note { color: #555; font-size: .9rem; }
+@media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _levels_table(data: RunData) -> str:
+    from sim.plots import label
+
+    t = data.table
+    if "area" in t.columns and t["area"].nunique() > 1:
+        t = t.assign(team_model=t["team_model"].map(label) + " — " + t["area"].map(label))
+        keys = list(dict.fromkeys(t["team_model"]))
+        names = keys
+    else:
+        keys = data.team_models
+        names = [label(k) for k in keys]
+    head = "".join(f"<th scope='col'>{_e(n)}</th>" for n in names)
+    body = []
+    for m in KEY_METRICS:
+        cells = []
+        for k in keys:
+            r = t[(t["metric"] == m.name) & (t["team_model"] == k)]
+            if r.empty:
+                cells.append("<td class='num'>–</td>")
+                continue
+            r0 = r.iloc[0]
+            lo, hi = _none(r0["ci_low"]), _none(r0["ci_high"])
+            if hi is not None and m.kind == "share":
+                hi = min(hi, 1.0)
+            ci = "" if lo is None or hi is None else (
+                f"<br><span class='note'>{_e(_num(m.kind, max(lo, 0.0), True))} to "
+                f"{_e(_num(m.kind, hi, True))}</span>")
+            mean = _none(r0["mean"])
+            value = "n/a" if mean is None else _num(m.kind, mean, True)
+            cells.append(f"<td class='num'>{_e(value)}{ci}</td>")
+        body.append(f"<tr><th scope='row'>{_e(m.short)}</th>{''.join(cells)}</tr>")
+    return (f"<table><thead><tr><th scope='col'>Measure (mean; 95% CI below)</th>{head}"
+            f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _config_yaml(data: RunData) -> str:
+    from omegaconf import OmegaConf
+
+    cfg = data.meta.get("config")
+    if not cfg:
+        return ""
+    return OmegaConf.to_yaml(OmegaConf.create(cfg), sort_keys=False)
+
+
+def _title(data: RunData) -> tuple[str, str]:
+    from sim.plots import label
+
+    area = data.summary.get("area") or data.meta.get("config", {}).get("area", {}).get("name")
+    years = data.summary.get("years") or data.meta.get("config", {}).get("years")
+    reps = data.meta.get("replicates") or data.summary.get("replicates")
+    reps = reps if isinstance(reps, int) else None
+    if data.kind == "compare":
+        title = "Comparison of multi-agency team models"
+        lede = (f"{', '.join(label(t) for t in data.team_models)} on the "
+                f"'{area}' area; baseline: {label(data.baseline or '')}.")
+    elif data.kind == "single":
+        title = f"{label(data.team_models[0])}: results of one scenario"
+        lede = f"{label(data.team_models[0])} on the '{area}' area."
+    else:
+        title = "Parameter sweep"
+        n = len(data.sweep) if data.sweep is not None else 0
+        lede = (f"{n} replicate results; swept: "
+                f"{', '.join(data.params) if data.params else 'nothing'}.")
+    extra = []
+    if years:
+        extra.append(f"{_plain(years)} observed year" + ("" if years == 1 else "s"))
+    if reps:
+        extra.append(f"{reps} replicates")
+    if extra:
+        lede += " " + _capital(", ".join(extra)) + "."
+    return title, lede
+
+
+def build_report(folder: Path | str) -> str:
+    """The report of ``folder`` as one self-contained HTML document.
+
+    Raises
+    ------
+    ReportError
+        If ``folder`` is not a run or sweep folder.
+    """
+    data = load(folder)
+    title, lede = _title(data)
+    figs, missing = figures(data)
+    facts, tm_table = assumptions(data)
+    meta = data.meta
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        # A data: icon stops the browser asking the file system for /favicon.ico.
+        "<link rel='icon' href='data:,'>",
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
+        f"<h1>{_e(title)}</h1><p class='lede'>{_e(lede)}</p>",
+        "<h2 id='findings'>Headline findings</h2><ul class='findings'>",
+        *[f"<li>{_e(s)}</li>" for s in findings(data)],
+        "</ul>",
+    ]
+    if data.kind != "sweep" or len(data.team_models) > 1 or data.table["area"].nunique() > 1:
+        parts += ["<h3>Key measures</h3>", _levels_table(data)]
+    parts.append("<h2 id='figures'>Figures</h2>")
+    for i, f in enumerate(figs, 1):
+        b64 = base64.b64encode(f.png).decode("ascii")
+        parts.append(
+            f"<figure><img src='data:image/png;base64,{b64}' alt='{_e(f.title)}'>"
+            f"<figcaption><strong>Figure {i}. {_e(f.title)}</strong>{_e(f.caption)}"
+            "</figcaption></figure>")
+    if missing:
+        parts.append("<p class='note'>Not shown: " + _e("; ".join(missing)) + ".</p>")
+    parts += ["<h2 id='assumptions'>Assumptions of this scenario</h2><ul>",
+              *[f"<li>{_e(s)}</li>" for s in facts], "</ul>"]
+    if tm_table:
+        parts += ["<h3>Team model mechanisms</h3>",
+                  "<p>How each team model was set up (values from the configuration; "
+                  "descriptions from sim/params.py).</p>", tm_table]
+    parts.append("<h2 id='appendix'>Appendix: configuration</h2>")
+    if meta:
+        parts.append(
+            f"<p>Simulation version {_e(meta.get('sim_version', 'unknown'))}; seed "
+            f"{_e(meta.get('seed'))}; replicate seeds "
+            f"{_e(', '.join(str(s) for s in meta.get('replicate_seeds', [])))}. Running "
+            "the same version with this configuration repeats these results exactly.</p>")
+    if data.kind == "sweep":
+        parts.append("<p>Configuration of the sweep's first job; the swept parameters "
+                     "above took the values listed in the assumptions.</p>")
+    yaml_text = _config_yaml(data)
+    parts.append(f"<pre>{_e(yaml_text)}</pre>" if yaml_text else
+                 "<p class='note'>No run.json was found, so the configuration cannot be "
+                 "listed.</p>")
+    parts.append(f"<p class='note'>Report made from the folder {_e(data.folder.name)} by "
+                 "python -m sim.report.</p></main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_report(folder: Path, output: Path | None = None) -> Path:
+    """Write the report of ``folder`` and return its path.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A run folder (``python -m sim``, single or compare mode) or a sweep folder.
+    output : pathlib.Path, optional
+        Where to write; by default ``<folder>/report.html``. Written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The report's path.
+
+    Raises
+    ------
+    ReportError
+        If ``folder`` is not a run or sweep folder.
+    """
+    folder = Path(folder)
+    text = build_report(folder)
+    out = Path(output) if output is not None else folder / REPORT_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m sim.report <folder> [-o report.html]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.report",
+        description="Write a self-contained HTML report of a run or sweep folder.")
+    parser.add_argument("folder", type=Path, help="run folder or sweep folder")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help=f"report file (default: <folder>/{REPORT_NAME})")
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.folder, args.output)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

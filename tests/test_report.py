@@ -1,0 +1,243 @@
+"""The HTML report: functional tests and a real-browser check.
+
+Evidence given: from a real comparison run (three team models, two replicates under
+common random numbers, the small test area), a single-scenario folder and a sweep table,
+``sim.report`` writes one self-contained HTML file whose findings are sentences with
+95% confidence intervals, whose figures are embedded PNGs with captions, and which names
+no address outside the file. Headless Chromium (the Debian package, driven by Playwright)
+opens the comparison report with every request intercepted: the page loads without
+console errors, every image decodes, and no request leaves the machine. A screenshot is
+kept in ``test-artifacts/report.png``. A folder that is not a run or sweep folder stops
+with one sentence and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REPO, merge_overrides
+
+from sim.config import compose, validate
+from sim.report import (
+    KEY_METRICS,
+    ReportError,
+    difference_sentence,
+    findings,
+    load,
+    main,
+    write_report,
+)
+from sim.runner import run_comparison, write_comparison, write_scenario
+from sim.summary import flatten
+
+#: Where browser tests leave screenshots for CI to keep (ignored by git).
+ARTIFACTS = REPO / "test-artifacts"
+SMALL = ("area=test", "years=0.5", "warmup_years=0.5", "replicates=2", "workers=1",
+         "progress=false")
+
+
+def artifacts_dir() -> Path:
+    """``test-artifacts/``, created with a ``.gitignore`` that ignores everything in it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / ".gitignore").write_text("*\n")
+    return ARTIFACTS
+
+
+def chromium_path() -> str:
+    """Path of the system Chromium, installed with apt when missing and running as root.
+
+    Fails (never skips) when Chromium is missing and cannot be installed, so a CI
+    machine without a browser cannot pass the browser checks silently.
+    """
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+            if done.returncode != 0:
+                pytest.fail(f"Chromium is missing and '{' '.join(cmd)}' failed: "
+                            f"{done.stderr.strip()[-500:]}")
+        found = shutil.which("chromium")
+        if found:
+            return found
+    pytest.fail("Chromium is missing: install the Debian package 'chromium' "
+                "(apt-get install -y chromium) to run the browser tests.")
+
+
+@pytest.fixture(scope="session")
+def report_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A compare-mode folder, a single-mode folder and a sweep folder from one small
+    comparison run (the single folder is the run's TAC-only scenario; the sweep table
+    holds every replicate of the run, with a parameter column ``support.member_hours_per
+    _week`` alternating between two values so that the sweep figures have something to
+    show)."""
+    root = tmp_path_factory.mktemp("report")
+    base = merge_overrides(*SMALL, "experiment=compare_team_models")
+    cfg = validate(compose(base))
+    cfgs = {tm: validate(compose([*base, f"team_model={tm}"]))
+            for tm in cfg.compare.team_models}
+    results = run_comparison(cfgs)
+    write_comparison(root / "compare", cfg, cfgs, results)
+    write_scenario(root / "single", cfgs["tac_only"], results["tac_only"])
+    rows = []
+    for tm, res in results.items():
+        for i, s in enumerate(res.summaries):
+            rows.append({"job": len(rows) // 2, "replicate": i, "team_model": tm,
+                         "area": "test", "seed": 20080,
+                         "support.member_hours_per_week": 1.0 + (len(rows) % 2),
+                         **flatten(s)})
+    (root / "sweep").mkdir()
+    pd.DataFrame(rows).to_parquet(root / "sweep" / "sweep.parquet", index=False)
+    return {"compare": root / "compare", "single": root / "single",
+            "sweep": root / "sweep"}
+
+
+@pytest.fixture(scope="session")
+def compare_report(report_folders: dict[str, Path]) -> Path:
+    """The comparison's report."""
+    return write_report(report_folders["compare"])
+
+
+def _images(text: str) -> list[str]:
+    return re.findall(r"<img [^>]*src='([^']*)'", text)
+
+
+def _check_self_contained(text: str) -> None:
+    """No address outside the file: no http(s), protocol-relative or file URLs, no links."""
+    bare = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", text)
+    found = re.search(r"(?i)(https?:|file:)?//[a-z0-9].{0,60}", bare)
+    assert found is None, found
+    assert "<a " not in text and "<script" not in text and "@import" not in text
+    for src in _images(text):
+        assert src.startswith("data:image/png;base64,"), src[:60]
+
+
+def test_issue_example_wording() -> None:
+    """A difference reads as in the issue: size, direction, interval and baseline."""
+    early = next(m for m in KEY_METRICS if m.name == "early_identification_rate")
+    assert difference_sentence(early, "co_located", "tac_only", 0.12, 0.09, 0.15) == (
+        "Under co-located teams, 12 percentage points more children with emerging needs "
+        "were identified before their needs escalated (95% CI 9 to 15) than under "
+        "TAC-only processes.")
+    text = difference_sentence(early, "virtual", "tac_only", -0.02, -0.05, 0.01)
+    assert "2 percentage points fewer" in text and "from 5 fewer to 1 more" in text
+    assert "cannot tell the two apart" in text
+
+
+def test_compare_report(compare_report: Path) -> None:
+    """Findings with intervals for each team model against the baseline, every figure
+    with a caption, assumptions and the configuration; nothing outside the file."""
+    text = compare_report.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    findings = re.findall(r"<li>(Under [^<]*)</li>", text)
+    assert len(findings) == 2 * len(KEY_METRICS), findings
+    for f in findings:
+        assert "95% CI" in f and "than under TAC-only processes" in f, f
+    for title in ("Early identification", "Stage-by-stage delays",
+                  "End-to-end wait for support", "Utilisation by profession",
+                  "Queues and caseloads over time", "Escalation to specialist services",
+                  "Staff cost"):
+        assert f"{title}" in text, f"figure '{title}' missing"
+    assert len(_images(text)) == 7
+    assert text.count("<figcaption>") == 7
+    assert "Assumptions of this scenario" in text and "Team model mechanisms" in text
+    assert "Appendix: configuration" in text and "member_hours_per_week" in text
+
+
+def test_single_report_findings(report_folders: dict[str, Path]) -> None:
+    """A single run's findings are levels, each with its interval (its figures are
+    drawn by the same code as the comparison's)."""
+    data = load(report_folders["single"])
+    assert data.kind == "single" and data.team_models == ["tac_only"]
+    found = findings(data)
+    assert len(found) == len(KEY_METRICS) + 1, found
+    assert found[0].startswith("Under TAC-only processes, ") and \
+        "% of children with emerging needs" in found[0], found[0]
+    for f in found:
+        assert "95% CI" in f, f
+
+
+def test_sweep_report(report_folders: dict[str, Path], tmp_path: Path) -> None:
+    """A sweep table gives the swept parameter's effect with confidence bands; seeds,
+    jobs and replicates are not mistaken for parameters; ``-o`` chooses the file."""
+    out = tmp_path / "shared" / "sweep.html"
+    assert main([str(report_folders["sweep"]), "-o", str(out)]) == 0
+    assert not (report_folders["sweep"] / "report.html").exists()
+    text = out.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert "Effect of member hours per week (support)" in text
+    assert "Effect of seed" not in text and "Effect of job" not in text
+    assert re.search(r"went from 1\.0 to 2\.0, the share of children identified", text)
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "file", "bad_json"])
+def test_not_a_run_folder(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture
+                          ) -> None:
+    """Anything but a run or sweep folder stops with one sentence and exit status 2."""
+    target = tmp_path / "x"
+    if kind == "empty":
+        target.mkdir()
+    elif kind == "file":
+        target.write_text("not a folder")
+    elif kind == "bad_json":
+        target.mkdir()
+        (target / "summary.json").write_text("{not json")
+    with pytest.raises(ReportError):
+        write_report(target)
+    assert main([str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
+    assert str(target) in err
+    assert not (target / "report.html").exists() if target.is_dir() else True
+
+
+def test_report_in_browser(compare_report: Path) -> None:
+    """Headless Chromium loads the report offline: no console errors, every image
+    decoded, no request other than file: and data: URLs; a screenshot is kept."""
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    errors: list[str] = []
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+
+            def route(r):  # noqa: ANN001 - Playwright's Route
+                url = r.request.url
+                if url.startswith(("file:", "data:")):
+                    r.continue_()
+                else:
+                    outside.append(url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+                    else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+            page.goto(compare_report.as_uri(), wait_until="load")
+            decoded = page.evaluate(
+                """async () => {
+                    const imgs = Array.from(document.images);
+                    await Promise.all(imgs.map(i => i.decode()));
+                    return imgs.map(i => [i.alt, i.naturalWidth, i.naturalHeight]);
+                }""")
+            page.screenshot(path=str(artifacts_dir() / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not outside, f"requests left the machine: {outside}"
+    assert not errors, f"console errors: {errors}"
+    assert len(decoded) == 7
+    for alt, w, h in decoded:
+        assert w > 0 and h > 0, f"image '{alt}' did not decode"
