@@ -13,10 +13,8 @@ with one sentence and exit status 2.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -50,27 +48,17 @@ def artifacts_dir() -> Path:
 
 
 def chromium_path() -> str:
-    """Path of the system Chromium, installed with apt when missing and running as root.
+    """Path of the system Chromium (scripts/setup.sh --test installs it).
 
-    Fails (never skips) when Chromium is missing and cannot be installed, so a CI
-    machine without a browser cannot pass the browser checks silently.
+    Fails (never skips) when Chromium is missing, so a machine without a browser cannot
+    pass the browser checks silently.
     """
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-            if done.returncode != 0:
-                pytest.fail(f"Chromium is missing and '{' '.join(cmd)}' failed: "
-                            f"{done.stderr.strip()[-500:]}")
-        found = shutil.which("chromium")
-        if found:
-            return found
-    pytest.fail("Chromium is missing: install the Debian package 'chromium' "
-                "(apt-get install -y chromium) to run the browser tests.")
+    pytest.fail("Chromium is missing: `bash scripts/setup.sh --test` installs it (as root; "
+                "the Debian package 'chromium') for the browser tests.")
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@
 #   bash scripts/slurm/start.sh && . /tmp/sim-slurm/env.sh   # then sinfo, sbatch ...
 #   python -m sim -m seed=1,2 cluster=local_slurm
 #   bash scripts/slurm/stop.sh
-# Installs Debian's slurm-wlm, munge, slurmdbd and mariadb-server first when they are
-# missing and the user is root (apt-get). Everything else lives in SIM_SLURM_DIR
+# Needs Debian's slurm-wlm, munge, slurmdbd and mariadb-server, which
+# `bash scripts/setup.sh --test` installs. Everything else lives in SIM_SLURM_DIR
 # (default /tmp/sim-slurm); daemons listen on 127.0.0.1 only, on four ports from
 # SIM_SLURM_PORT_BASE (default 16810), and use their own munge socket, so nothing of the
 # machine's own configuration is used or changed. Needs no systemd. Exits non-zero with
@@ -20,15 +20,7 @@ for exe in munged slurmctld slurmd slurmdbd sbatch sacct mariadbd mariadb-instal
     need "$exe" || missing+=("$exe")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        fail "cannot start SLURM: ${missing[*]} not installed and not root to install them (apt-get install slurm-wlm munge slurmdbd mariadb-server)"
-    fi
-    command -v apt-get >/dev/null || fail "cannot start SLURM: ${missing[*]} not installed and there is no apt-get to install them"
-    say "installing slurm-wlm munge slurmdbd mariadb-server"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || fail "cannot start SLURM: apt-get update failed"
-    apt-get install -y -qq --no-install-recommends slurm-wlm munge slurmdbd mariadb-server \
-        >/dev/null || fail "cannot start SLURM: apt-get install failed"
+    fail "cannot start SLURM: ${missing[*]} not installed (bash scripts/setup.sh --test installs them, as root)"
 fi
 [ "$(id -u)" -eq 0 ] || fail "cannot start SLURM: start.sh must run as root (daemons run as root, munge and mysql)"
 PATH="/usr/sbin:/sbin:$PATH"
