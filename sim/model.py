@@ -32,7 +32,7 @@ from sim.params import ACTIVITIES, DOMAINS, Config
 from sim.population import DAYS_PER_YEAR, Population
 from sim.rng import keyed_uniforms, spawn_streams
 from sim.scheduling import EventQueue
-from sim.services import SpecialistService
+from sim.services import QueueMeter, SpecialistService
 from sim.team_models import make_team_model
 from sim.workforce import ACT, VACANT, PostSpec, Workforce
 
@@ -95,6 +95,8 @@ class ChildrensServicesModel(mesa.Model):
         self.episodes: list[Episode] = []
         self.families: dict[int, FamilyAgent] = {}
         self.queues: dict[tuple[int, int], deque] = {}
+        # Time-average TAC queue lengths, by profession (series: queue_early_help_mean).
+        self.queue_meter = QueueMeter(self.t_start, len(self.professions))
         self._busy: set[int] = set()
         self.series_rows: list[dict] = []
         self._dispatch = {
@@ -273,7 +275,7 @@ class ChildrensServicesModel(mesa.Model):
             return
         ep = self.episodes[eid]
         if ep.phase == "specialist":
-            self.social_care.withdraw(ep)
+            self.social_care.withdraw(ep, day)
             if ep.t_sc_referral == ep.t_sc_referral and ep.t_sc_close != ep.t_sc_close:
                 ep.sc_outcome = reason
                 ep.t_sc_close = day
@@ -636,6 +638,7 @@ class ChildrensServicesModel(mesa.Model):
             if not self._try_allocate(ep, prof, hours):
                 key = (ep.pool, prof)
                 self.queues.setdefault(key, deque()).append((ep, prof, hours, day))
+                self.queue_meter.change(day, 1, prof)
                 ep.waiting += 1
         self._reclock(ep, day)
         if ep.waiting == 0:
@@ -671,7 +674,15 @@ class ChildrensServicesModel(mesa.Model):
         ep.members = []
         if ep.lead >= 0:
             self.practitioners[ep.lead].leads.discard(ep)
-        ep.waiting = 0   # its queue entries are dropped when they reach the head
+        if ep.waiting:
+            # Closed while waiting for members: its requests leave the queues now.
+            for key, q in self.queues.items():
+                if key[0] == ep.pool and any(item[0] is ep for item in q):
+                    kept = [item for item in q if item[0] is not ep]
+                    q.clear()
+                    q.extend(kept)
+                    self.queue_meter.change(day, -1, key[1])
+        ep.waiting = 0
         for key in sorted(keys):
             self._serve_queue(key, day)
 
@@ -680,11 +691,12 @@ class ChildrensServicesModel(mesa.Model):
         while q:
             ep, prof, hours, _ = q[0]
             if ep.phase != "tac" or ep.waiting == 0:
-                q.popleft()   # closed while waiting
+                q.popleft()   # not expected: entries leave when their episode closes
                 continue
             if not self._try_allocate(ep, prof, hours):
                 return
             q.popleft()
+            self.queue_meter.change(day, -1, prof)
             ep.waiting -= 1
             if ep.waiting == 0:
                 self._assembled(ep, day)
@@ -945,6 +957,8 @@ class ChildrensServicesModel(mesa.Model):
         for pr in self._busy_diaries():
             self._work_diary(pr, t1)
         week = self.workforce.end_week(self._spec_hours)
+        queue_mean = self.queue_meter.close_week()
+        sc_mean, camhs_mean = self.social_care.meter.close_week(), self.camhs.meter.close_week()
         if t0 < -1e-9:
             return
         wf = self.workforce
@@ -978,10 +992,15 @@ class ChildrensServicesModel(mesa.Model):
         for (_, p), q in self.queues.items():
             queue[p] += sum(1 for item in q if item[0].phase == "tac" and item[0].waiting)
         rows["queue_early_help"] = queue
+        rows["queue_early_help_mean"] = queue_mean
         spec_q = np.zeros(n_prof)
         spec_q[self._pidx["social_worker"]] = self.social_care.queue_length()
         spec_q[self._pidx["camhs_worker"]] = self.camhs.queue_length()
         rows["queue_specialist"] = spec_q
+        spec_mean = np.zeros(n_prof)
+        spec_mean[self._pidx["social_worker"]] = sc_mean[0]
+        spec_mean[self._pidx["camhs_worker"]] = camhs_mean[0]
+        rows["queue_specialist_mean"] = spec_mean
         for i, name in enumerate(self.professions):
             row = {"day": t0, "profession": name}
             for k, v in rows.items():

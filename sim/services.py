@@ -3,7 +3,11 @@
 Each is a capacity-limited service with its own posts, a threshold, a first-in-first-out
 queue for allocation, an assessment and a period of case-holding. A post can hold up to
 ``max_caseload_per_fte`` cases per FTE; a vacant post takes no new cases but keeps the
-ones it has (unallocated work).
+ones it has (unallocated work). A referral whose child leaves the area while it waits
+leaves the queue at once.
+
+:class:`QueueMeter` measures the time-average length of a queue (the early help TAC
+queues as well as these), for the weekly series.
 """
 
 from __future__ import annotations
@@ -21,6 +25,47 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import ChildrensServicesModel
 
 SCREENED, ASSESSED, CASE_CLOSED = 0, 1, 2
+
+
+class QueueMeter:
+    """Time-average lengths of ``n`` queues over each week, exact to the day.
+
+    Each change of a queue's length is recorded with its day; the area under the
+    length curve over the week ``[t0, t1)`` is the length at ``t0`` times the week plus,
+    for each change, ``delta * (t1 - day)``. That sum does not depend on the order in
+    which changes are recorded (the model handles a week's departures from the area
+    before the week's other events), only on their days.
+
+    Parameters
+    ----------
+    t0 : float
+        First day of the first week, in days.
+    n : int
+        Number of queues.
+    week_days : float
+        Length of a week in days.
+    """
+
+    def __init__(self, t0: float, n: int = 1, week_days: float = 7.0) -> None:
+        self.week_days = week_days
+        self.t1 = t0 + week_days
+        self.length = np.zeros(n)   # entries waiting now, by queue
+        self._at_start = np.zeros(n)
+        self._area_to_end = np.zeros(n)
+
+    def change(self, day: float, delta: int, queue: int = 0) -> None:
+        """Queue ``queue`` gains (``delta`` > 0) or loses entries on ``day``."""
+        self.length[queue] += delta
+        self._area_to_end[queue] += delta * (self.t1 - day)
+
+    def close_week(self) -> np.ndarray:
+        """Mean length of each queue over the week just ended (entries); starts the next
+        week."""
+        mean = (self._at_start * self.week_days + self._area_to_end) / self.week_days
+        self._at_start = self.length.copy()
+        self._area_to_end[:] = 0.0
+        self.t1 += self.week_days
+        return mean
 
 
 class SpecialistService:
@@ -41,6 +86,8 @@ class SpecialistService:
         self.params = params
         self.pids = pids
         self.queue: deque[Episode] = deque()
+        self._queued: set[int] = set()   # ids of the episodes in the queue
+        self.meter = QueueMeter(model.t_start)
         self.holder: dict[int, int] = {}   # episode id -> post holding the case
         self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
         self.referrals = 0
@@ -74,6 +121,8 @@ class SpecialistService:
             return
         if stage == SCREENED:
             self.queue.append(ep)
+            self._queued.add(ep.id)
+            self.meter.change(day, 1)
             self.allocate(day)
         elif stage == ASSESSED:
             if self.name == "social_care":
@@ -101,8 +150,10 @@ class SpecialistService:
             if room[best] < 1.0 - 1e-9:
                 return
             ep = self.queue.popleft()
+            self._queued.discard(ep.id)
+            self.meter.change(day, -1)
             if ep.phase == "gone":
-                continue
+                continue   # not expected: a case leaves the queue when its child leaves
             pid = int(self.pids[best])
             wf.cases[pid] += 1
             self.holder[ep.id] = pid
@@ -118,8 +169,17 @@ class SpecialistService:
         if pid is not None:
             self.model.workforce.cases[pid] -= 1
 
-    def withdraw(self, ep: Episode) -> None:
-        """Remove a case whose child left the area."""
+    def _unqueue(self, ep: Episode, day: float) -> None:
+        """Take ``ep`` out of the allocation queue on ``day``, if it is waiting there."""
+        if ep.id in self._queued:
+            self._queued.discard(ep.id)
+            self.queue.remove(ep)
+            self.meter.change(day, -1)
+
+    def withdraw(self, ep: Episode, day: float) -> None:
+        """Remove a case whose child left the area on ``day``: from the queue if it is
+        waiting, otherwise from the caseload of the post holding it."""
+        self._unqueue(ep, day)
         self._release(ep)
         self.open_by_child.pop(ep.child, None)
 
@@ -132,13 +192,14 @@ class SpecialistService:
         ep = self.open_by_child.pop(child, None)
         if ep is None:
             return
+        self._unqueue(ep, day)
         self._release(ep)
         if self.name == "social_care":
             ep.sc_outcome, ep.t_sc_close = reason, day
         else:
             ep.camhs_outcome, ep.t_camhs_end = reason, day
         if ep.phase == "closed":
-            ep.phase = "gone"   # its pending events and queue place lapse
+            ep.phase = "gone"   # its pending events lapse
 
     def _finish(self, ep: Episode, day: float, outcome: str) -> None:
         if self.open_by_child.get(ep.child) is ep:
@@ -152,5 +213,5 @@ class SpecialistService:
         self.model.specialist_finished(self, ep, day)
 
     def queue_length(self) -> int:
-        """Cases waiting for allocation."""
+        """Cases waiting for allocation (screened, not allocated, child still here)."""
         return len(self.queue)
