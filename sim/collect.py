@@ -23,7 +23,6 @@ and error, and jobs not yet complete are counted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.summary import flatten as _flatten
 from sim.sweep import FAILURE, MARKER, normalise_overrides, sweep_jobs_from_folder
+from sim.sweep import read_json as _load
 
 __all__ = ["CollectResult", "collect", "main", "report", "write_table"]
 
@@ -64,26 +65,6 @@ class CollectResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     expected: int | None = None
     pending: list[list[str]] = field(default_factory=list)
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
-def _load(path: Path) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _job_rows(job: int, params: dict[str, Any], summary: dict[str, Any]

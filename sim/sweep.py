@@ -120,7 +120,8 @@ def _is_group(key: str) -> bool:
     return (CONFIG_DIR / key).is_dir()
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None if it is missing, unreadable or not an object."""
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -131,7 +132,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
     """Whether ``outdir`` holds a completion marker for these overrides."""
-    marker = _read_json(Path(outdir) / MARKER)
+    marker = read_json(Path(outdir) / MARKER)
     return bool(marker) and marker.get("overrides") == normalise_overrides(overrides)
 
 
