@@ -63,7 +63,7 @@ class Episode:
         "res_rate", "res_left", "dis_rate", "dis_left", "version",
         # pathway state
         "phase", "supported", "resolved", "assessor", "lead", "members", "waiting",
-        "pending", "t_convene", "agent", "review_no",
+        "pending", "t_convene", "agent", "review_no", "queued",
         # milestones
         "onset", "t_tier3", "t_tier4", "t_identified", "identified_tier", "route",
         "identifier_prof", "t_consent", "consent", "t_assess_start", "t_assess_end",
@@ -112,6 +112,7 @@ class Episode:
         self.lead = -1
         self.members: list[tuple[int, float]] = []
         self.waiting = 0
+        self.queued: list[int] = []   # professions whose TAC queue holds this request
         self.pending = 0
         self.t_convene = NAN
         self.agent = None

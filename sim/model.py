@@ -639,6 +639,7 @@ class ChildrensServicesModel(mesa.Model):
                 key = (ep.pool, prof)
                 self.queues.setdefault(key, deque()).append((ep, prof, hours, day))
                 self.queue_meter.change(day, 1, prof)
+                ep.queued.append(prof)
                 ep.waiting += 1
         self._reclock(ep, day)
         if ep.waiting == 0:
@@ -674,14 +675,12 @@ class ChildrensServicesModel(mesa.Model):
         ep.members = []
         if ep.lead >= 0:
             self.practitioners[ep.lead].leads.discard(ep)
-        if ep.waiting:
-            # Closed while waiting for members: its requests leave the queues now.
-            for key, q in self.queues.items():
-                if key[0] == ep.pool and any(item[0] is ep for item in q):
-                    kept = [item for item in q if item[0] is not ep]
-                    q.clear()
-                    q.extend(kept)
-                    self.queue_meter.change(day, -1, key[1])
+        # Closed while waiting for members: its requests stop counting as waiting now;
+        # the entries themselves are dropped when they reach the head of their queue
+        # (removing them here would cost a scan of the queue at every closure).
+        for prof in ep.queued:
+            self.queue_meter.change(day, -1, prof)
+        ep.queued = []
         ep.waiting = 0
         for key in sorted(keys):
             self._serve_queue(key, day)
@@ -691,12 +690,13 @@ class ChildrensServicesModel(mesa.Model):
         while q:
             ep, prof, hours, _ = q[0]
             if ep.phase != "tac" or ep.waiting == 0:
-                q.popleft()   # not expected: entries leave when their episode closes
+                q.popleft()   # its episode closed (or moved on) while it waited
                 continue
             if not self._try_allocate(ep, prof, hours):
                 return
             q.popleft()
             self.queue_meter.change(day, -1, prof)
+            ep.queued.remove(prof)
             ep.waiting -= 1
             if ep.waiting == 0:
                 self._assembled(ep, day)
