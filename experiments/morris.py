@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from sim.calibrate import int_option  # noqa: E402
 from sim.config import ConfigError, compose, validate  # noqa: E402
 from sim.runner import run_replicate  # noqa: E402
 from sim.sensitivity import (  # noqa: E402
@@ -50,19 +51,6 @@ OWN_OPTIONS = ("trajectories", "levels", "team_models", "factors", "out", "morri
 TEAM_MODELS = ("co_located", "virtual", "tac_only")
 
 
-def _whole(own: dict[str, str], key: str, default: int, lo: int) -> int:
-    if key not in own:
-        return default
-    try:
-        v = int(own[key])
-    except ValueError:
-        v = lo - 1
-    if v < lo:
-        raise ConfigError(f"{key} = {own[key]} is not allowed: it must be a whole number of "
-                          f"at least {lo}")
-    return v
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the screening; return the exit status (2 on bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -70,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
            if "=" in a and a.split("=", 1)[0] in OWN_OPTIONS}
     user = [a for a in argv if not ("=" in a and a.split("=", 1)[0] in OWN_OPTIONS)]
     try:
-        trajectories = _whole(own, "trajectories", 6, 2)
-        levels = _whole(own, "levels", 4, 2)
-        seed = _whole(own, "morris_seed", 1, 0)
+        trajectories = int_option(own, "trajectories", 6, 2)
+        levels = int_option(own, "levels", 4, 2)
+        seed = int_option(own, "morris_seed", 1, 0)
         models = [m for m in own.get("team_models", ",".join(TEAM_MODELS))
                   .strip("[]").split(",") if m]
         known = {f.name: f for f in MORRIS_FACTORS}

@@ -557,8 +557,10 @@ def _parse(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     return own, hydra_args
 
 
-def _int_option(own: dict[str, str], key: str, default: int | None, lo: int
-                ) -> int | None:
+def int_option(own: dict[str, str], key: str, default: int | None, lo: int
+               ) -> int | None:
+    """Whole-number command option ``key`` from ``own`` (its default when absent); one
+    sentence of :class:`ConfigError` when it is not a whole number of at least ``lo``."""
     if key not in own:
         return default
     try:
@@ -590,10 +592,10 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
             raise ConfigError("team_model is not allowed here: each preset is calibrated "
                               "under its own team model (configs/calibration/calibration.yaml)")
         spec = load_spec(area)
-        trials = _int_option(own, "trials", spec.trials, 1)
-        fit_reps = _int_option(own, "fit_replicates", spec.fit_replicates, 1)
-        check_reps = _int_option(own, "check_replicates", spec.check_replicates, 2)
-        sampler_seed = _int_option(own, "sampler_seed", spec.sampler_seed, 0)
+        trials = int_option(own, "trials", spec.trials, 1)
+        fit_reps = int_option(own, "fit_replicates", spec.fit_replicates, 1)
+        check_reps = int_option(own, "check_replicates", spec.check_replicates, 2)
+        sampler_seed = int_option(own, "sampler_seed", spec.sampler_seed, 0)
         apply = own.get("apply", "false").lower()
         if apply not in ("true", "false"):
             raise ConfigError(f"apply = {own['apply']} is not allowed: it must be true or false")
