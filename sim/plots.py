@@ -33,6 +33,22 @@ STAGE_LABELS = {
 }
 
 
+def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
+    """Heatmap of utilisation shares (profession rows x team model columns, 0-1)."""
+    values = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(labels), 0.4 * len(grid) + 1.5))
+    im = ax.imshow(values * 100, cmap="cividis", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
+    for (r, c), v in np.ndenumerate(values):
+        if not np.isnan(v):
+            ax.text(c, r, f"{v * 100:.0f}%", ha="center", va="center",
+                    color="white" if v < 0.6 else "black", fontsize=8)
+    fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
+    ax.set_title("Workforce utilisation by profession")
+    return fig
+
+
 def colour(name: str, i: int = 0) -> str:
     """Colour of a team model."""
     return PALETTE.get(name, EXTRA[i % len(EXTRA)])
@@ -152,18 +168,7 @@ def utilisation_figure(series: pd.DataFrame) -> plt.Figure:
     util = util.dropna(how="all")
     models = [m for m in dict.fromkeys(series["team_model"]) if m in util.columns]
     util = util[models]
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(models), 0.4 * len(util) + 1.5))
-    im = ax.imshow(util.to_numpy(dtype=float) * 100, cmap="cividis", vmin=0, vmax=100,
-                   aspect="auto")
-    ax.set_xticks(range(len(models)), [LABELS.get(m, m) for m in models])
-    ax.set_yticks(range(len(util)), [p.replace("_", " ") for p in util.index])
-    for (r, c), v in np.ndenumerate(util.to_numpy(dtype=float)):
-        if not np.isnan(v):
-            ax.text(c, r, f"{v * 100:.0f}%", ha="center", va="center",
-                    color="white" if v < 0.6 else "black", fontsize=8)
-    fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
-    ax.set_title("Workforce utilisation by profession")
-    return fig
+    return _utilisation_heatmap(util, [LABELS.get(m, m) for m in models])
 
 
 def comparison_plots(outdir: Path, table: pd.DataFrame, series: pd.DataFrame,
@@ -477,18 +482,7 @@ def utilisation_by_metrics_figure(table: pd.DataFrame) -> plt.Figure:
         index="profession", columns="team_model", values="mean", aggfunc="mean")
     models = [m for m in dict.fromkeys(u["team_model"]) if m in grid.columns]
     grid = grid[models].dropna(how="all")
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(models), 0.4 * len(grid) + 1.5))
-    im = ax.imshow(grid.to_numpy(dtype=float) * 100, cmap="cividis", vmin=0, vmax=100,
-                   aspect="auto")
-    ax.set_xticks(range(len(models)), [label(m) for m in models])
-    ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
-    for (r, c), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if not np.isnan(v):
-            ax.text(c, r, f"{v * 100:.0f}%", ha="center", va="center",
-                    color="white" if v < 0.6 else "black", fontsize=8)
-    fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
-    ax.set_title("Workforce utilisation by profession")
-    return fig
+    return _utilisation_heatmap(grid, [label(m) for m in models])
 
 
 def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str, str, float]],
