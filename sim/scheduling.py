@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -25,7 +26,7 @@ class EventQueue:
     start : float
         Time from which events are taken; a multiple of ``width``.
     width : float
-        Length of a period (days). ``pop_until`` is called with period ends.
+        Length of a period (days). ``until`` is called with period ends.
     """
 
     __slots__ = ("_heap", "_buckets", "_horizon", "_width", "_seq")
@@ -67,15 +68,16 @@ class EventQueue:
                 heapq.heapify(heap)
             self._horizon += self._width
 
-    def pop_until(self, end: float) -> tuple[float, int, Any] | None:
-        """Remove and return the next event strictly before ``end``, or None."""
+    def until(self, end: float) -> Iterator[tuple[float, int, Any]]:
+        """Remove and yield, in order, every event strictly before ``end``, including
+        those scheduled while the loop runs."""
         if self._horizon < end:
             self._advance(end)
         heap = self._heap
-        if heap and heap[0][0] < end:
-            time, _, kind, payload = heapq.heappop(heap)
-            return time, kind, payload
-        return None
+        pop = heapq.heappop
+        while heap and heap[0][0] < end:
+            time, _, kind, payload = pop(heap)
+            yield time, kind, payload
 
     def __len__(self) -> int:
         return len(self._heap) + sum(len(b) for b in self._buckets.values())

@@ -91,12 +91,17 @@ class SpecialistService:
         self.holder: dict[int, int] = {}   # episode id -> post holding the case
         self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
         self.referrals = 0
+        self.refresh()
 
-    def capacity(self) -> np.ndarray:
-        """Cases each post may hold now."""
+    def refresh(self) -> None:
+        """Recompute the posts' caseload limits; called whenever posts change hands."""
         wf = self.model.workforce
         cap = self.params.max_caseload_per_fte * wf.fte[self.pids]
-        return np.where(wf.status[self.pids] == VACANT, 0.0, cap)
+        self._capacity = np.where(wf.status[self.pids] == VACANT, 0.0, cap)
+
+    def capacity(self) -> np.ndarray:
+        """Cases each post may hold now (as of the last :meth:`refresh`)."""
+        return self._capacity
 
     def refer(self, ep: Episode, day: float) -> None:
         """Receive a referral; screen it and queue it for allocation."""
@@ -146,7 +151,7 @@ class SpecialistService:
         rng = m.streams["specialist"]
         while self.queue:
             room = self.capacity() - wf.cases[self.pids]
-            best = int(np.argmax(room))
+            best = int(room.argmax())
             if room[best] < 1.0 - 1e-9:
                 return
             ep = self.queue.popleft()

@@ -92,11 +92,10 @@ def test_replicate_seeds_reproducible_and_distinct() -> None:
 
 def _drain(q: EventQueue, start: float = 0.0, weeks: int = 10) -> list[tuple]:
     """Every event of ``weeks`` weeks from ``start``, taken a week at a time the way the
-    model does (``pop_until`` with each week's end)."""
+    model does (``until`` each week's end)."""
     out = []
     for w in range(1, weeks + 1):
-        while (ev := q.pop_until(start + 7.0 * w)) is not None:
-            out.append(ev)
+        out.extend(q.until(start + 7.0 * w))
     return out
 
 
@@ -130,7 +129,7 @@ def test_event_queue_schedule_while_draining() -> None:
     q.schedule(5.0, 0, "y")
     seen = []
     for w in range(1, 4):
-        while (ev := q.pop_until(7.0 * w)) is not None:
+        for ev in q.until(7.0 * w):
             seen.append(ev[2])
             if ev[2] == "x":
                 q.schedule(2.0, 0, "x-now")     # same time: after x, before y
@@ -140,20 +139,17 @@ def test_event_queue_schedule_while_draining() -> None:
     assert seen == ["x", "x-now", "x-later", "y", "x-end", "x-next-week"], seen
 
 
-def test_event_queue_pop_until_is_exclusive() -> None:
-    """``pop_until(end)`` returns events strictly before ``end`` and leaves the rest."""
+def test_event_queue_until_is_exclusive() -> None:
+    """``until(end)`` yields events strictly before ``end`` and leaves the rest."""
     q = EventQueue()
     for t in (6.999, 7.0, 7.5, 0.0):
         q.schedule(t, 0, t)
-    got = []
-    while (ev := q.pop_until(7.0)) is not None:
-        got.append(ev[0])
-    assert got == [0.0, 6.999], f"pop_until(7.0) returned {got}"
+    got = [ev[0] for ev in q.until(7.0)]
+    assert got == [0.0, 6.999], f"until(7.0) yielded {got}"
     assert len(q) == 2
-    assert q.pop_until(7.0) is None, "an event at exactly the bound must stay queued"
-    assert q.pop_until(14.0)[0] == 7.0
-    assert q.pop_until(14.0)[0] == 7.5
-    assert q.pop_until(14.0) is None and len(q) == 0
+    assert list(q.until(7.0)) == [], "an event at exactly the bound must stay queued"
+    assert [ev[0] for ev in q.until(14.0)] == [7.0, 7.5]
+    assert len(q) == 0
 
 
 def test_event_queue_payloads_need_not_be_comparable() -> None:
@@ -162,8 +158,7 @@ def test_event_queue_payloads_need_not_be_comparable() -> None:
     q = EventQueue()
     q.schedule(1.0, 0, {"x": 1})
     q.schedule(1.0, 0, {"x": 2})
-    assert q.pop_until(7.0)[2] == {"x": 1}
-    assert q.pop_until(7.0)[2] == {"x": 2}
+    assert [ev[2] for ev in q.until(7.0)] == [{"x": 1}, {"x": 2}]
 
 
 def test_event_queue_matches_a_sorted_list() -> None:
