@@ -112,6 +112,7 @@ class ChildrensServicesModel(mesa.Model):
         self.t_end = cfg.years * DAYS_PER_YEAR
         self.t = self.t_start
         self.events = EventQueue(self.t_start, 7.0)
+        self._week_end = self.t_start + 7.0   # end of the week being run
         self.team_model = make_team_model(cfg.team_model)
         self.population = Population(cfg, self.streams["population"], self.t_start)
         self._build_workforce()
@@ -256,6 +257,7 @@ class ChildrensServicesModel(mesa.Model):
         """Advance one week."""
         cfg = self.cfg
         t0, t1 = self.t, self.t + 7.0
+        self._week_end = t1
         self._demography(t0, 7.0)
         self._onsets(t0, 7.0)
         dispatch = self._dispatch
@@ -269,6 +271,7 @@ class ChildrensServicesModel(mesa.Model):
         self._refresh_vacancies()
         self._holders_changed(t1, changed, filled)
         self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
+        self._week_end = t1 + 7.0
         self._restart_diaries(t1)
         self._update_identification_table()
 
@@ -839,8 +842,11 @@ class ChildrensServicesModel(mesa.Model):
         pr.diary_version += 1
         rate = self.workforce.diary_rate[pr.pid]
         if pr.diary and rate > 0:
-            self.events.schedule(day + pr.diary[0][0] / rate, self.K_TASK,
-                                 (pr, pr.diary_version))
+            done = day + pr.diary[0][0] / rate
+            # A task not finished by the end of the week is rescheduled then at the new
+            # week's rate (_restart_diaries), so an event after that would never count.
+            if done < self._week_end:
+                self.events.schedule(done, self.K_TASK, (pr, pr.diary_version))
 
     def _work_diary(self, pr: Practitioner, day: float) -> None:
         """Book the diary's progress up to ``day`` against its head task."""
@@ -1026,10 +1032,8 @@ class ChildrensServicesModel(mesa.Model):
         }
         for a, name in enumerate(ACTIVITIES):
             rows[f"hours_{name}"] = by_prof(used[:, a])
-        queue = np.zeros(n_prof)
-        for (_, p), q in self.queues.items():
-            queue[p] += sum(1 for item in q if item[0].phase == "tac" and item[0].waiting)
-        rows["queue_early_help"] = queue
+        # Requests still waiting (entries of closed episodes are dropped lazily).
+        rows["queue_early_help"] = np.array(self.queue_meter.length)
         rows["queue_early_help_mean"] = queue_mean
         spec_q = np.zeros(n_prof)
         spec_q[self._pidx["social_worker"]] = self.social_care.queue_length()

@@ -49,9 +49,11 @@ class QueueMeter:
     def __init__(self, t0: float, n: int = 1, week_days: float = 7.0) -> None:
         self.week_days = week_days
         self.t1 = t0 + week_days
-        self.length = np.zeros(n)   # entries waiting now, by queue
+        # Python lists: changes come one at a time, and list items update faster than
+        # array elements.
+        self.length = [0.0] * n   # entries waiting now, by queue
         self._at_start = np.zeros(n)
-        self._area_to_end = np.zeros(n)
+        self._area_to_end = [0.0] * n
 
     def change(self, day: float, delta: int, queue: int = 0) -> None:
         """Queue ``queue`` gains (``delta`` > 0) or loses entries on ``day``."""
@@ -61,9 +63,9 @@ class QueueMeter:
     def close_week(self) -> np.ndarray:
         """Mean length of each queue over the week just ended (entries); starts the next
         week."""
-        mean = (self._at_start * self.week_days + self._area_to_end) / self.week_days
-        self._at_start = self.length.copy()
-        self._area_to_end[:] = 0.0
+        mean = (self._at_start * self.week_days + np.array(self._area_to_end)) / self.week_days
+        self._at_start = np.array(self.length)
+        self._area_to_end = [0.0] * len(self.length)
         self.t1 += self.week_days
         return mean
 

@@ -324,3 +324,22 @@ def test_leaving_child_leaves_specialist_queues() -> None:
     for svc in (model.social_care, model.camhs):
         assert svc.meter.length[0] == svc.queue_length()
         assert all(e.phase != "gone" for e in svc.queue), f"{svc.name}: a departed child waits"
+
+
+@pytest.mark.parametrize("team_model", ["tac_only", "virtual"])
+def test_tac_queue_count_matches_waiting_requests(team_model: str) -> None:
+    """The weekly ``queue_early_help`` count (kept by the queue meter as requests join and
+    leave) equals a direct count of the requests still waiting in the TAC queues, in a
+    short-staffed run where queued episodes also close, escalate and leave the area."""
+    cfg = make_cfg(f"team_model={team_model}", "area.children=4000", "years=1",
+                   "warmup_years=1", "area.workforce_scale=0.3")
+    model = ChildrensServicesModel(cfg, 3)
+    most = 0.0
+    while model.t < model.t_end - 1e-9:
+        model.step()
+        direct = np.zeros(len(model.professions))
+        for (_, prof), q in model.queues.items():
+            direct[prof] += sum(1 for ep, *_ in q if ep.phase == "tac" and ep.waiting)
+        assert list(direct) == model.queue_meter.length, f"day {model.t}"
+        most = max(most, float(direct.sum()))
+    assert most >= 10, f"at most {most} requests waited: the run is not short-staffed"
