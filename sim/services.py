@@ -93,6 +93,7 @@ class SpecialistService:
         self.holder: dict[int, int] = {}   # episode id -> post holding the case
         self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
         self.referrals = 0
+        self._full = False   # no post had room at the last allocation attempt
         self.refresh()
 
     def refresh(self) -> None:
@@ -100,6 +101,7 @@ class SpecialistService:
         wf = self.model.workforce
         cap = self.params.max_caseload_per_fte * wf.fte[self.pids]
         self._capacity = np.where(wf.status[self.pids] == VACANT, 0.0, cap)
+        self._full = False
 
     def capacity(self) -> np.ndarray:
         """Cases each post may hold now (as of the last :meth:`refresh`)."""
@@ -147,7 +149,7 @@ class SpecialistService:
 
     def allocate(self, day: float) -> None:
         """Allocate queued cases, first come first served, to the post with most room."""
-        if not self.queue or len(self.pids) == 0:
+        if not self.queue or self._full or len(self.pids) == 0:
             return
         m, wf = self.model, self.model.workforce
         rng = m.streams["specialist"]
@@ -155,6 +157,8 @@ class SpecialistService:
             room = self.capacity() - wf.cases[self.pids]
             best = int(room.argmax())
             if room[best] < 1.0 - 1e-9:
+                # Room appears only when a case is released or posts change hands.
+                self._full = True
                 return
             ep = self.queue.popleft()
             self._queued.discard(ep.id)
@@ -175,6 +179,7 @@ class SpecialistService:
         pid = self.holder.pop(ep.id, None)
         if pid is not None:
             self.model.workforce.cases[pid] -= 1
+            self._full = False
 
     def _unqueue(self, ep: Episode, day: float) -> None:
         """Take ``ep`` out of the allocation queue on ``day``, if it is waiting there."""
