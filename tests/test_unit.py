@@ -380,3 +380,32 @@ def test_population_onsets_start_when_a_child_joins_mid_week() -> None:
     assert np.isin(np.setdiff1d(np.arange(20000), joiners), hit).all()
     share = joined.sum() / len(joiners)
     assert share == pytest.approx(0.25, abs=0.02), f"{share:.3f} of joiners had an onset"
+
+
+@pytest.mark.parametrize("team_model", sorted(REGISTRY))
+def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
+    """``run()`` pauses the cyclic garbage collector, which is safe only while the model
+    makes no reference cycles that become garbage: a run (children leaving, episodes
+    closing, agents removed) must leave nothing for the collector to find. ``run()``
+    must also switch the collector back on when it was on."""
+    import gc
+
+    from sim.model import ChildrensServicesModel
+
+    cfg = make_cfg(f"team_model={team_model}", "area.children=4000", "years=1",
+                   "warmup_years=1")
+    model = ChildrensServicesModel(cfg, 5)
+    gc.collect()
+    gc.disable()
+    try:
+        model.run()
+        assert not gc.isenabled(), "run() switched on a collector that was off"
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert len(model.episodes) > 500, "the run did too little to tell"
+    assert found == 0, f"{found} objects in reference cycles were left for the collector"
+    again = ChildrensServicesModel(make_cfg("area.children=500", "years=0.1",
+                                            "warmup_years=0"), 1)
+    again.run()
+    assert gc.isenabled(), "run() left the garbage collector switched off"
