@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import struct
 from collections import deque
 
 import mesa
@@ -32,7 +33,7 @@ from sim.agents import ChildAgent, FamilyAgent, Practitioner
 from sim.episodes import EPISODE_COLUMNS, Episode, empty_episodes_table
 from sim.params import ACTIVITIES, DOMAINS, Config
 from sim.population import DAYS_PER_YEAR, Population
-from sim.rng import keyed_uniforms, spawn_streams
+from sim.rng import keyed_uniforms, keyed_uniforms_one, spawn_streams
 from sim.scheduling import EventQueue
 from sim.services import QueueMeter, SpecialistService
 from sim.team_models import make_team_model
@@ -924,9 +925,9 @@ class ChildrensServicesModel(mesa.Model):
         c = old.child
         if pop.open_episode[c] >= 0:
             return
-        u = keyed_uniforms(self.episode_key, np.array([c]),
-                           np.array([np.float64(day)]).view(np.int64) ^ STEP_DOWN_TAG, 10)[0]
-        variates = np.concatenate([-np.log1p(-u[:6]), u[6:]]).tolist()
+        day_bits = struct.unpack("<q", struct.pack("<d", day))[0]
+        u = keyed_uniforms_one(self.episode_key, c, day_bits ^ STEP_DOWN_TAG, 10)
+        variates = (-np.log1p(-np.array(u[:6]))).tolist() + u[6:]
         age = float(pop.age_years(day, c))
         if age >= 18:
             return

@@ -57,6 +57,25 @@ def keyed_uniforms(key: int, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray
     return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
 
 
+_MASK = (1 << 64) - 1
+_G, _A, _B = int(_GOLDEN), int(_M1), int(_M2)
+
+
+def _mix_int(z: int) -> int:
+    """:func:`_mix` of one 64-bit integer, in Python integers."""
+    z = ((z ^ (z >> 30)) * _A) & _MASK
+    z = ((z ^ (z >> 27)) * _B) & _MASK
+    return z ^ (z >> 31)
+
+
+def keyed_uniforms_one(key: int, a: int, b: int, n: int) -> list[float]:
+    """``keyed_uniforms(key, [a], [b], n)[0]`` as a list, for a single row: the same
+    numbers, computed without NumPy's per-call overhead (used once per step-down)."""
+    h = _mix_int((key & _MASK) ^ _mix_int(((a & _MASK) * _G) & _MASK))
+    h = _mix_int(h ^ _mix_int(((b & _MASK) + _G) & _MASK))
+    return [(_mix_int((h + j * _G) & _MASK) >> 11) * 2.0 ** -53 for j in range(1, n + 1)]
+
+
 def spawn_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
     """Return one independent generator per name in :data:`STREAMS`.
 

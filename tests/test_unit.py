@@ -409,3 +409,18 @@ def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
                                             "warmup_years=0"), 1)
     again.run()
     assert gc.isenabled(), "run() left the garbage collector switched off"
+
+
+def test_keyed_uniforms_one_matches_the_array_version() -> None:
+    """The single-row keyed uniforms (used for step-downs) are bit for bit the array
+    version's, including negative and large keys and the extremes of 64 bits."""
+    from sim.rng import keyed_uniforms, keyed_uniforms_one
+
+    rng = np.random.default_rng(0)
+    cases = [(0, 0, 0), (2 ** 63 - 1, -1, -(2 ** 63)), (12345, 2 ** 62, 5)]
+    cases += [(int(k), int(a), int(b)) for k, a, b in zip(
+        rng.integers(0, 2 ** 63, 200), rng.integers(0, 10 ** 6, 200),
+        rng.integers(-(2 ** 63), 2 ** 63 - 1, 200))]
+    for key, a, b in cases:
+        want = keyed_uniforms(key, np.array([a]), np.array([b], dtype=np.int64), 10)[0]
+        assert keyed_uniforms_one(key, a, b, 10) == want.tolist(), (key, a, b)
