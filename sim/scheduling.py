@@ -4,10 +4,10 @@ Mesa 4 reshapes event scheduling, so the model schedules through this one module
 Events are ``(time, sequence, kind, payload)`` tuples, taken in order of time and then of
 the order they were scheduled, so simultaneous events run deterministically.
 
-The calendar keeps only the events of the current period (a week) in a binary heap;
-later events wait in one list per period and join the heap when their period starts.
-Most events of a long run are scheduled far ahead and many are superseded before they
-fall due, so this keeps the heap small without changing the order events are taken in.
+Later events wait in one list per period (a week); when a period opens its list is
+sorted once, and only the events scheduled during the period itself go through a binary
+heap. Most events of a long run are scheduled in an earlier week, so most are taken
+from the sorted list, and the order is the same as one heap over every event.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ class EventQueue:
         Length of a period (days). ``until`` is called with period ends.
     """
 
-    __slots__ = ("_heap", "_buckets", "_horizon", "_width", "_seq")
+    __slots__ = ("_heap", "_run", "_buckets", "_horizon", "_width", "_seq")
 
     def __init__(self, start: float = 0.0, width: float = 7.0) -> None:
+        # Events of the periods already opened: those scheduled before their period
+        # opened, sorted once when it opens (latest first, so the next is popped off the
+        # end), and those scheduled after, in a heap. The next event is the earlier of
+        # the two heads.
+        self._run: list[tuple[float, int, int, Any]] = []
         self._heap: list[tuple[float, int, int, Any]] = []
         self._buckets: dict[int, list[tuple[float, int, int, Any]]] = {}
         self._width = width
@@ -53,31 +58,41 @@ class EventQueue:
                 bucket.append(item)
 
     def _advance(self, end: float) -> None:
-        heap = self._heap
+        run = self._run
         if math.isinf(end):
             for bucket in self._buckets.values():
-                heap.extend(bucket)
+                run.extend(bucket)
             self._buckets.clear()
-            heapq.heapify(heap)
             self._horizon = end
-            return
-        while self._horizon < end:
-            bucket = self._buckets.pop(math.floor(self._horizon / self._width), None)
-            if bucket:
-                heap.extend(bucket)
-                heapq.heapify(heap)
-            self._horizon += self._width
+        else:
+            while self._horizon < end:
+                bucket = self._buckets.pop(math.floor(self._horizon / self._width), None)
+                if bucket:
+                    run.extend(bucket)
+                self._horizon += self._width
+        # Sequence numbers are unique, so the order never depends on kind or payload.
+        run.sort(reverse=True)
 
     def until(self, end: float) -> Iterator[tuple[float, int, Any]]:
         """Remove and yield, in order, every event strictly before ``end``, including
         those scheduled while the loop runs."""
         if self._horizon < end:
             self._advance(end)
-        heap = self._heap
+        heap, run = self._heap, self._run
         pop = heapq.heappop
-        while heap and heap[0][0] < end:
-            time, _, kind, payload = pop(heap)
+        while True:
+            if heap and (not run or heap[0] < run[-1]):
+                if heap[0][0] >= end:
+                    return
+                time, _, kind, payload = pop(heap)
+            elif run:
+                if run[-1][0] >= end:
+                    return
+                time, _, kind, payload = run.pop()
+            else:
+                return
             yield time, kind, payload
 
     def __len__(self) -> int:
-        return len(self._heap) + sum(len(b) for b in self._buckets.values())
+        return (len(self._heap) + len(self._run)
+                + sum(len(b) for b in self._buckets.values()))
