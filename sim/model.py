@@ -226,6 +226,9 @@ class ChildrensServicesModel(mesa.Model):
         """Posts change hands only in the weekly workforce step: recompute what depends
         on which posts are vacant."""
         self._vacant_inf = np.where(self.workforce.status == VACANT, INF, 0.0)
+        # Smallest weekly hours a (pool, profession) had no room for. Room appears only
+        # when a case there releases hours (_release) or posts change hands (here).
+        self._no_room: dict[tuple[int, int], float] = {}
         self.social_care.refresh()
         self.camhs.refresh()
 
@@ -691,11 +694,15 @@ class ChildrensServicesModel(mesa.Model):
     def _try_allocate(self, ep: Episode, prof: int, hours: float) -> bool:
         """Commit ``hours`` a week of a filled candidate post with room for them: a core
         team member first, then the one with most spare multi-agency hours."""
-        ids = self._candidates[(ep.pool, prof)]
+        key = (ep.pool, prof)
+        if hours >= self._no_room.get(key, INF):
+            return False
+        ids = self._candidates[key]
         spare = self._commit_cap[ids] - self.workforce.committed[ids] - self._vacant_inf[ids]
         score = np.where(spare >= hours - 1e-9, spare + self._core_bonus[ids], -INF)
         best = score.argmax()
         if score[best] == -INF:
+            self._no_room[key] = min(hours, self._no_room.get(key, INF))
             return False
         self._commit(ep, int(ids[best]), hours)
         return True
@@ -724,6 +731,8 @@ class ChildrensServicesModel(mesa.Model):
             self.queue_meter.change(day, -1, prof)
         ep.queued = []
         ep.waiting = 0
+        for key in keys:
+            self._no_room.pop(key, None)
         for key in sorted(keys):
             self._serve_queue(key, day)
 
