@@ -132,6 +132,8 @@ class ChildrensServicesModel(mesa.Model):
         }
         self.workforce.start_week(self.t, self.streams["workforce"],
                                   cfg.team_model.home_demand_cv)
+        # This week's diary hours per day by post, as Python floats (read one at a time).
+        self._diary_rate = self.workforce.diary_rate.tolist()
         self._update_identification_table()
 
     # ================================================================== set-up
@@ -176,7 +178,7 @@ class ChildrensServicesModel(mesa.Model):
         self._commit_cap = wf.hours * wf.ma_share
         self._core_bonus = 1e6 * wf.core
         self._diary_len = np.zeros(wf.n)
-        self._diary_hours = np.zeros(wf.n)
+        self._diary_hours = [0.0] * wf.n   # hours of one-off tasks waiting, by post
         ident = np.array([cfg.professions[p].identification_rate > 0
                           for p in self.professions])
         self._trainable = ident[wf.prof] & ~wf.specialist
@@ -275,6 +277,7 @@ class ChildrensServicesModel(mesa.Model):
         self._refresh_vacancies()
         self._holders_changed(t1, changed, filled)
         self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
+        self._diary_rate = self.workforce.diary_rate.tolist()
         self._week_end = t1 + 7.0
         self._restart_diaries(t1)
         self._update_identification_table()
@@ -850,7 +853,7 @@ class ChildrensServicesModel(mesa.Model):
 
     def _schedule_diary(self, pr: Practitioner, day: float) -> None:
         pr.diary_version += 1
-        rate = self.workforce.diary_rate[pr.pid]
+        rate = self._diary_rate[pr.pid]
         if pr.diary and rate > 0:
             done = day + pr.diary[0][0] / rate
             # A task not finished by the end of the week is rescheduled then at the new
@@ -862,7 +865,7 @@ class ChildrensServicesModel(mesa.Model):
         """Book the diary's progress up to ``day`` against its head task."""
         dt = day - pr.diary_mark
         if dt > 0 and pr.diary:
-            rate = self.workforce.diary_rate[pr.pid]
+            rate = self._diary_rate[pr.pid]
             done = min(rate * dt, pr.diary[0][0])
             pr.diary[0][0] -= done
             self._diary_hours[pr.pid] -= done
