@@ -127,6 +127,19 @@ class FreeParameter:
     high: float
     why: str
 
+    def current(self, cfg: Config) -> float | None:
+        """The fitted number that ``cfg`` already has (for a scale, its ratio to the
+        schema default), or None when it lies outside the bounds."""
+        node: Any = cfg
+        for part in self.path.split("."):
+            node = getattr(node, part)
+        if self.kind == "scale":
+            base = _schema_default(self.path)
+            x = float(node[0]) / float(base[0]) if float(base[0]) else math.nan
+        else:
+            x = float(node)
+        return x if self.low <= x <= self.high else None
+
     def setting(self, x: float) -> Any:
         """The value the setting takes when the fitted number is ``x``."""
         if self.kind == "scale":
@@ -397,6 +410,11 @@ def fit(spec: CalibrationSpec, user: Sequence[str] = (), trials: int | None = No
     sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True,
                                          n_startup_trials=min(10, max(trials // 4, 1)))
     study = optuna.create_study(direction="minimize", sampler=sampler)
+    # The first trial is the preset as it stands (a refit starts from the committed
+    # values, so it can only find a lower loss on the fit's replicates).
+    start = {p.name: p.current(base_cfg) for p in spec.parameters}
+    if all(v is not None for v in start.values()):
+        study.enqueue_trial(start)
     rows: list[dict[str, Any]] = []
     bar = _bar(trials, f"calibrating {spec.area}", progress)
 

@@ -100,6 +100,25 @@ def test_fitted_numbers_compose_to_the_intended_settings() -> None:
             assert got == pytest.approx(values[p.name], rel=1e-3), (p.path, got)
 
 
+@pytest.mark.parametrize("area", PRESETS)
+def test_refit_starts_from_the_committed_values(area: str) -> None:
+    """A refit's first trial is the preset as committed: reading each free parameter
+    back from the composed preset and composing it again gives the same settings."""
+    spec = load_spec(area)
+    cfg = build_config([f"area={area}"])
+    start = {p.name: p.current(cfg) for p in spec.parameters}
+    assert all(v is not None for v in start.values()), start
+    again = build_config([f"area={area}", *parameter_overrides(spec, start)])
+    for p in spec.parameters:
+        head, leaf = p.path.split(".")
+        got, want = getattr(getattr(again, head), leaf), getattr(getattr(cfg, head), leaf)
+        assert got == pytest.approx(want, rel=1e-3), (p.name, got, want)
+    outside = spec.parameters[0]
+    assert outside.current(build_config(
+        [f"area={area}", f"{outside.path}=[0.001,0.001,0.001]"
+         if outside.kind == "scale" else f"{outside.path}={outside.low / 2}"])) is None
+
+
 def test_apply_replaces_the_calibrated_block(tmp_path: Path) -> None:
     """Applying a fitted block twice leaves exactly one block, the latest, in the preset;
     a preset not in the _global_ package is refused."""
