@@ -195,13 +195,14 @@ class Population:
         until = day + need.relapse_window_days
         self.last_close[child] = day
         self.relapse_until[child] = until
-        age = (day - self.birth[child]) / DAYS_PER_YEAR
+        birth = float(self.birth[child])   # Python floats: same values, faster arithmetic
+        age = (day - birth) / DAYS_PER_YEAR
         band = 0 if age < AGE_BAND_EDGES[0] else (1 if age < AGE_BAND_EDGES[1] else 2)
-        rate = (need.onset_rate_by_age[band] * self.fam_risk[self.family[child]]
+        rate = (need.onset_rate_by_age[band] * float(self.fam_risk[self.family[child]])
                 * need.relapse_multiplier)
         self.p_week[child] = -math.expm1(-rate * 7.0 / DAYS_PER_YEAR)
-        edge = AGE_BAND_EDGES[band] * DAYS_PER_YEAR if band < 2 else math.inf
-        self.next_change[child] = min(self.birth[child] + edge, until)
+        edge = float(AGE_BAND_EDGES[band]) * DAYS_PER_YEAR if band < 2 else math.inf
+        self.next_change[child] = min(birth + edge, until)
 
     def _reset_children(self, idx: np.ndarray) -> None:
         self.open_episode[idx] = -1
