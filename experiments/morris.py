@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
            if "=" in a and a.split("=", 1)[0] in OWN_OPTIONS}
     user = [a for a in argv if not ("=" in a and a.split("=", 1)[0] in OWN_OPTIONS)]
     try:
-        trajectories = int_option(own, "trajectories", 6, 2)
+        trajectories = int_option(own, "trajectories", 10, 2)
         levels = int_option(own, "levels", 4, 2)
         seed = int_option(own, "morris_seed", 1, 0)
         models = [m for m in own.get("team_models", ",".join(TEAM_MODELS))
