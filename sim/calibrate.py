@@ -130,9 +130,7 @@ class FreeParameter:
     def current(self, cfg: Config) -> float | None:
         """The fitted number that ``cfg`` already has (for a scale, its ratio to the
         schema default), or None when it lies outside the bounds."""
-        node: Any = cfg
-        for part in self.path.split("."):
-            node = getattr(node, part)
+        node = _at_path(cfg, self.path)
         if self.kind == "scale":
             base = _schema_default(self.path)
             x = float(node[0]) / float(base[0]) if float(base[0]) else math.nan
@@ -192,11 +190,15 @@ def _round(x: float) -> float:
     return float(f"{x:.4g}")
 
 
-def _schema_default(path: str) -> Any:
-    node: Any = Config()
+def _at_path(node: Any, path: str) -> Any:
+    """The setting at dotted ``path`` of a configuration object."""
     for part in path.split("."):
         node = getattr(node, part)
     return node
+
+
+def _schema_default(path: str) -> Any:
+    return _at_path(Config(), path)
 
 
 def load_spec(area: str, path: Path = CALIBRATION_FILE) -> CalibrationSpec:
