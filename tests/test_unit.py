@@ -407,7 +407,7 @@ def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
     """``run()`` pauses the cyclic garbage collector, which is safe only while the model
     makes no reference cycles that become garbage: a run (children leaving, episodes
     closing, agents removed) must leave nothing for the collector to find. ``run()``
-    must also switch the collector back on when it was on."""
+    must also switch the collector back on when it was on, with no object left frozen."""
     import gc
 
     from sim.model import ChildrensServicesModel
@@ -429,6 +429,7 @@ def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
                                             "warmup_years=0"), 1)
     again.run()
     assert gc.isenabled(), "run() left the garbage collector switched off"
+    assert gc.get_freeze_count() == 0, "run() left objects out of the collector's sight"
 
 
 def test_keyed_uniforms_one_matches_the_array_version() -> None:
