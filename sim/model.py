@@ -189,6 +189,7 @@ class ChildrensServicesModel(mesa.Model):
         self._commit_cap = wf.hours * wf.ma_share
         self._commit_cap_l = self._commit_cap.tolist()
         self._core_bonus = 1e6 * wf.core
+        self._diary_len = np.zeros(wf.n)
         self._diary_hours = [0.0] * wf.n   # hours of one-off tasks waiting, by post
         ident = np.array([cfg.professions[p].identification_rate > 0
                           for p in self.professions])
@@ -205,11 +206,6 @@ class ChildrensServicesModel(mesa.Model):
         # are ranked by it (sim/ranking.py) instead of scored at every attempt.
         self._spare = [0.0] * wf.n
         self._vacant_inf: np.ndarray | None = None
-        # Assessors are ranked by minus the number of tasks in their diary (-inf:
-        # vacant), so that the post with the shortest diary is found without a scan.
-        self._free = [0.0] * wf.n
-        self._assessors: dict[tuple[int, int], MostSpare] = {}
-        self._assessor_ranking_of: list[MostSpare | None] = [None] * wf.n
         self._ranked: dict[tuple[int, int], MostSpare] = {}
         self._ranking_of: list[MostSpare | None] = [None] * wf.n
         # Assessors by (locality, profession) for choosing who completes a CAF.
@@ -261,17 +257,9 @@ class ChildrensServicesModel(mesa.Model):
                         self._ranking_of[pid] = ranking
                         self._spare[pid] = self._spare_of(pid)
                     ranking.rebuild()
-            for key, ids in self._by_loc_prof.items():
-                ranking = MostSpare(ids.tolist(), self._free)
-                self._assessors[key] = ranking
-                for pid in ids.tolist():
-                    self._assessor_ranking_of[pid] = ranking
-                    self._free[pid] = self._free_of(pid)
-                ranking.rebuild()
         else:
             for pid in np.flatnonzero(old != self._vacant_inf).tolist():
                 self._spare_changed(pid)
-                self._diary_changed(pid)
         # Smallest weekly hours a (pool, profession) had no room for. Room appears only
         # when a case there releases hours (_release) or posts change hands (here).
         self._no_room: dict[tuple[int, int], float] = {}
@@ -600,17 +588,12 @@ class ChildrensServicesModel(mesa.Model):
     def _pick_post(self, locality: int, prof: int, exclude: int | None) -> int:
         """A filled post of ``prof`` in ``locality`` with the shortest diary, other than
         ``exclude`` (-1: none)."""
-        if exclude is None:
-            ranking = self._assessors.get((locality, prof))
-            if ranking is None:
-                return -1
-            pid = ranking.best()
-            return -1 if self._free[pid] == -INF else pid
         ids = self._by_loc_prof.get((locality, prof))
         if ids is None:
             return -1
-        backlog = -np.array([self._free[pid] for pid in ids.tolist()])
-        backlog[ids == exclude] = INF
+        backlog = self._diary_len[ids] + self._vacant_inf[ids]
+        if exclude is not None:
+            backlog[ids == exclude] = INF
         best = backlog.argmin()
         if backlog[best] == INF:
             return -1
@@ -924,22 +907,12 @@ class ChildrensServicesModel(mesa.Model):
         pr = self.practitioners[pid]
         idle = not pr.diary
         pr.diary.append([hours, kind, ep, ACT[activity]])
-        self._diary_changed(pid)
+        self._diary_len[pid] += 1
         self._diary_hours[pid] += hours
         if idle:
             self._busy.add(pid)
             pr.diary_mark = day
             self._schedule_diary(pr, day)
-
-    def _free_of(self, pid: int) -> float:
-        """Minus the tasks in a post's diary (-inf: vacant): larger is freer."""
-        return -(len(self.practitioners[pid].diary) + self._vacant_l[pid])
-
-    def _diary_changed(self, pid: int) -> None:
-        ranking = self._assessor_ranking_of[pid]
-        if ranking is not None:
-            self._free[pid] = self._free_of(pid)
-            ranking.changed(pid)
 
     def _schedule_diary(self, pr: Practitioner, day: float) -> None:
         pr.diary_version += 1
@@ -968,7 +941,7 @@ class ChildrensServicesModel(mesa.Model):
             return
         self._work_diary(pr, day)
         left, kind, ep, act = pr.diary.popleft()
-        self._diary_changed(pr.pid)
+        self._diary_len[pr.pid] -= 1
         self._diary_hours[pr.pid] = max(self._diary_hours[pr.pid] - left, 0.0)
         self._book(pr.pid, act, left)   # rounding left by the rate
         if not pr.diary:
