@@ -33,7 +33,6 @@ from sim.agents import ChildAgent, FamilyAgent, Practitioner
 from sim.episodes import EPISODE_COLUMNS, Episode, empty_episodes_table
 from sim.params import ACTIVITIES, DOMAINS, Config
 from sim.population import DAYS_PER_YEAR, Population
-from sim.ranking import MostSpare
 from sim.rng import keyed_uniforms, keyed_uniforms_one, spawn_streams
 from sim.scheduling import EventQueue
 from sim.services import QueueMeter, SpecialistService
@@ -47,7 +46,6 @@ RE_REFERRAL_DAYS = 365.0
 # Diary task kinds.
 T_HOURS, T_CAF, T_COORD, T_MEETING = 0, 1, 2, 3
 N_AGES = 18
-N_ACT = len(ACTIVITIES)
 
 
 @contextlib.contextmanager
@@ -133,7 +131,6 @@ class ChildrensServicesModel(mesa.Model):
         # Time-average TAC queue lengths, by profession (series: queue_early_help_mean).
         self.queue_meter = QueueMeter(self.t_start, len(self.professions))
         self._busy: set[int] = set()
-        self._booked: dict[int, float] = {}   # hours worked this week (_book)
         self.series_rows: list[dict] = []
         self._dispatch = {
             self.K_NATURAL: self._on_natural, self.K_CONSENT: self._on_consent,
@@ -187,7 +184,6 @@ class ChildrensServicesModel(mesa.Model):
         # Fixed after set-up: the hours a post may commit to TAC cases, and the weight
         # that puts core team members first.
         self._commit_cap = wf.hours * wf.ma_share
-        self._commit_cap_l = self._commit_cap.tolist()
         self._core_bonus = 1e6 * wf.core
         self._diary_len = np.zeros(wf.n)
         self._diary_hours = [0.0] * wf.n   # hours of one-off tasks waiting, by post
@@ -202,12 +198,6 @@ class ChildrensServicesModel(mesa.Model):
                 ids = np.nonzero(self._tac_posts & (wf.pool == pool) & (wf.prof == prof))[0]
                 if len(ids):
                     self._candidates[(int(pool), int(prof))] = ids
-        # Spare TAC hours by post, kept current; candidate lists with no core members
-        # are ranked by it (sim/ranking.py) instead of scored at every attempt.
-        self._spare = [0.0] * wf.n
-        self._vacant_inf: np.ndarray | None = None
-        self._ranked: dict[tuple[int, int], MostSpare] = {}
-        self._ranking_of: list[MostSpare | None] = [None] * wf.n
         # Assessors by (locality, profession) for choosing who completes a CAF.
         self._by_loc_prof: dict[tuple[int, int], np.ndarray] = {}
         for loc in range(cfg.area.localities):
@@ -245,21 +235,7 @@ class ChildrensServicesModel(mesa.Model):
     def _refresh_vacancies(self) -> None:
         """Posts change hands only in the weekly workforce step: recompute what depends
         on which posts are vacant."""
-        old = self._vacant_inf
         self._vacant_inf = np.where(self.workforce.status == VACANT, INF, 0.0)
-        self._vacant_l = self._vacant_inf.tolist()
-        if old is None:   # set-up: rank the candidate lists
-            for key, ids in self._candidates.items():
-                if not self._core_bonus[ids].any():
-                    ranking = MostSpare(ids.tolist(), self._spare)
-                    self._ranked[key] = ranking
-                    for pid in ids.tolist():
-                        self._ranking_of[pid] = ranking
-                        self._spare[pid] = self._spare_of(pid)
-                    ranking.rebuild()
-        else:
-            for pid in np.flatnonzero(old != self._vacant_inf).tolist():
-                self._spare_changed(pid)
         # Smallest weekly hours a (pool, profession) had no room for. Room appears only
         # when a case there releases hours (_release) or posts change hands (here).
         self._no_room: dict[tuple[int, int], float] = {}
@@ -564,8 +540,8 @@ class ChildrensServicesModel(mesa.Model):
         if profession:
             pid = self._pick_post(ep.locality, self._pidx[profession], None)
             if pid >= 0:
-                self._book(pid, ACT["identification"],
-                           self.cfg.identification.identification_hours)
+                self.workforce.used[pid, ACT["identification"]] += \
+                    self.cfg.identification.identification_hours
                 ep.assessor = pid
         to_front_door = (route == "front_door" or ep.tier >= 4
                          or (ep.tier == 3 and ep.u_t3ref
@@ -732,14 +708,6 @@ class ChildrensServicesModel(mesa.Model):
         key = (ep.pool, prof)
         if hours >= self._no_room.get(key, INF):
             return False
-        ranking = self._ranked.get(key)
-        if ranking is not None:   # the same choice as the scoring below, without a scan
-            pid = ranking.best()
-            if self._spare[pid] >= hours - 1e-9:
-                self._commit(ep, pid, hours)
-                return True
-            self._no_room[key] = min(hours, self._no_room.get(key, INF))
-            return False
         ids = self._candidates[key]
         spare = self._commit_cap[ids] - self.workforce.committed[ids] - self._vacant_inf[ids]
         score = np.where(spare >= hours - 1e-9, spare + self._core_bonus[ids], -INF)
@@ -753,28 +721,14 @@ class ChildrensServicesModel(mesa.Model):
     def _commit(self, ep: Episode, pid: int, hours: float) -> None:
         wf = self.workforce
         wf.committed[pid] += hours
-        self._spare_changed(pid)
         wf.cases[pid] += 1
         ep.members.append((pid, hours, True))
-
-    def _spare_of(self, pid: int) -> float:
-        """Spare TAC hours of a post, as ``_try_allocate`` scores them (-inf: vacant)."""
-        committed = float(self.workforce.committed[pid])
-        return self._commit_cap_l[pid] - committed - self._vacant_l[pid]
-
-    def _spare_changed(self, pid: int) -> None:
-        """A post's commitments or vacancy changed: update its spare hours."""
-        ranking = self._ranking_of[pid]
-        if ranking is not None:
-            self._spare[pid] = self._spare_of(pid)
-            ranking.changed(pid)
 
     def _release(self, ep: Episode, day: float) -> None:
         wf = self.workforce
         keys = set()
         for pid, hours, counts in ep.members:
             wf.committed[pid] -= hours
-            self._spare_changed(pid)
             wf.cases[pid] -= counts
             if self._tac_posts[pid]:
                 keys.add((int(wf.pool[pid]), int(wf.prof[pid])))
@@ -825,7 +779,6 @@ class ChildrensServicesModel(mesa.Model):
             lead_hours = cfg.support.lead_hours_per_week
             if any(m[0] == lead for m in ep.members):
                 wf.committed[lead] += lead_hours    # one case, more hours
-                self._spare_changed(lead)
                 ep.members.append((lead, lead_hours, False))
             else:
                 self._commit(ep, lead, lead_hours)
@@ -838,7 +791,7 @@ class ChildrensServicesModel(mesa.Model):
         ep.pending = len(attendees)
         travel = cfg.team_model.travel_hours_per_meeting
         for pid in attendees:
-            self._book(pid, ACT["travel"], travel)
+            self.workforce.used[pid, ACT["travel"]] += travel
             self._add_task(pid, day, cfg.support.meeting_hours, T_MEETING, ep, "meetings")
         if not attendees:
             self.events.schedule(max(day, ep.t_convene), self.K_TAC, ep)
@@ -878,10 +831,10 @@ class ChildrensServicesModel(mesa.Model):
             ep.reviews += 1
             meeting = self.cfg.support.meeting_hours
             travel = self.cfg.team_model.travel_hours_per_meeting
-            book = self._book
+            used = self.workforce.used
             for pid in sorted({m[0] for m in ep.members}):
-                book(pid, ACT["meetings"], meeting)
-                book(pid, ACT["travel"], travel)
+                used[pid, ACT["meetings"]] += meeting
+                used[pid, ACT["travel"]] += travel
             if ep.resolved:
                 self._close(ep, day, "needs_met")
                 return
@@ -890,14 +843,6 @@ class ChildrensServicesModel(mesa.Model):
         self.events.schedule(next_day, self.K_REVIEW, (ep, ep.review_no))
 
     # ================================================================== diaries
-    def _book(self, pid: int, activity: int, hours: float) -> None:
-        """Book hours worked this week by a post on an activity. Kept in a dict keyed
-        by cell of the workforce's ``used`` table (one cell at a time is slow in NumPy)
-        and written into the table when the week closes."""
-        key = pid * N_ACT + activity
-        booked = self._booked
-        booked[key] = booked.get(key, 0.0) + hours
-
     def _add_task(self, pid: int, day: float, hours: float, kind: int, ep: Episode | None,
                   activity: str) -> None:
         """Put a one-off task in a post's diary; it is worked first in, first out."""
@@ -932,7 +877,7 @@ class ChildrensServicesModel(mesa.Model):
             done = min(rate * dt, pr.diary[0][0])
             pr.diary[0][0] -= done
             self._diary_hours[pr.pid] -= done
-            self._book(pr.pid, pr.diary[0][3], done)
+            self.workforce.used[pr.pid, pr.diary[0][3]] += done
         pr.diary_mark = day
 
     def _on_task(self, day: float, payload: tuple) -> None:
@@ -943,7 +888,7 @@ class ChildrensServicesModel(mesa.Model):
         left, kind, ep, act = pr.diary.popleft()
         self._diary_len[pr.pid] -= 1
         self._diary_hours[pr.pid] = max(self._diary_hours[pr.pid] - left, 0.0)
-        self._book(pr.pid, act, left)   # rounding left by the rate
+        self.workforce.used[pr.pid, act] += left   # rounding left by the rate
         if not pr.diary:
             self._busy.discard(pr.pid)
         self._schedule_diary(pr, day)
@@ -1076,11 +1021,6 @@ class ChildrensServicesModel(mesa.Model):
     def _close_week(self, t0: float, t1: float) -> None:
         for pr in self._busy_diaries():
             self._work_diary(pr, t1)
-        if self._booked:
-            cells = np.fromiter(self._booked, dtype=np.int64, count=len(self._booked))
-            self.workforce.used.flat[cells] += np.fromiter(self._booked.values(), float,
-                                                           count=len(cells))
-            self._booked = {}
         week = self.workforce.end_week(self._spec_hours)
         queue_mean = self.queue_meter.close_week()
         sc_mean, camhs_mean = self.social_care.meter.close_week(), self.camhs.meter.close_week()

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.params import SpecialistConfig
-from sim.ranking import MostSpare
 from sim.workforce import VACANT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,11 +94,6 @@ class SpecialistService:
         self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
         self.referrals = 0
         self._full = False   # no post had room at the last allocation attempt
-        # Room (cases a post may still take) by position in ``pids``, ranked so that
-        # the post with most room is found without a scan (sim/ranking.py).
-        self._pos = {int(pid): i for i, pid in enumerate(pids)}
-        self._room = [0.0] * len(pids)
-        self._ranking = MostSpare(range(len(pids)), self._room)
         self.refresh()
 
     def refresh(self) -> None:
@@ -107,8 +101,6 @@ class SpecialistService:
         wf = self.model.workforce
         cap = self.params.max_caseload_per_fte * wf.fte[self.pids]
         self._capacity = np.where(wf.status[self.pids] == VACANT, 0.0, cap)
-        self._room[:] = (self._capacity - wf.cases[self.pids]).tolist()
-        self._ranking.rebuild()
         self._full = False
 
     def capacity(self) -> np.ndarray:
@@ -162,8 +154,9 @@ class SpecialistService:
         m, wf = self.model, self.model.workforce
         rng = m.streams["specialist"]
         while self.queue:
-            best = self._ranking.best()
-            if self._room[best] < 1.0 - 1e-9:
+            room = self.capacity() - wf.cases[self.pids]
+            best = int(room.argmax())
+            if room[best] < 1.0 - 1e-9:
                 # Room appears only when a case is released or posts change hands.
                 self._full = True
                 return
@@ -174,7 +167,6 @@ class SpecialistService:
                 continue   # not expected: a case leaves the queue when its child leaves
             pid = int(self.pids[best])
             wf.cases[pid] += 1
-            self._room_changed(pid)
             self.holder[ep.id] = pid
             if self.name == "social_care":
                 ep.t_sc_assess_start = day
@@ -183,16 +175,10 @@ class SpecialistService:
             dur = rng.exponential(self.params.assessment_mean_days)
             m.events.schedule(day + dur, m.K_SPECIALIST, (self, ASSESSED, ep))
 
-    def _room_changed(self, pid: int) -> None:
-        pos = self._pos[pid]
-        self._room[pos] = float(self._capacity[pos] - self.model.workforce.cases[pid])
-        self._ranking.changed(pos)
-
     def _release(self, ep: Episode) -> None:
         pid = self.holder.pop(ep.id, None)
         if pid is not None:
             self.model.workforce.cases[pid] -= 1
-            self._room_changed(pid)
             self._full = False
 
     def _unqueue(self, ep: Episode, day: float) -> None:

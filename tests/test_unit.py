@@ -3,8 +3,7 @@ by an independent implementation (scipy, numpy).
 
 Evidence given: random streams are reproducible and independent (the basis of common
 random numbers); the event calendar runs events in time order, first scheduled first for
-ties, and stops strictly before the end of a week; the ranking of candidate posts picks
-the post a full scan would; meeting cycles, confidence intervals,
+ties, and stops strictly before the end of a week; meeting cycles, confidence intervals,
 working-day counts and the flatten/unflatten round trip give known answers; unknown team
 models are refused; the population has exactly the configured number of children and
 onset risk rises with family risk.
@@ -21,7 +20,6 @@ from scipy import stats
 
 from sim.params import TeamModelConfig
 from sim.population import Population
-from sim.ranking import MostSpare
 from sim.rng import STREAMS, replicate_seeds, spawn_streams
 from sim.scheduling import EventQueue
 from sim.summary import flatten, mean_ci, unflatten, working_days
@@ -161,24 +159,6 @@ def test_event_queue_payloads_need_not_be_comparable() -> None:
     q.schedule(1.0, 0, {"x": 1})
     q.schedule(1.0, 0, {"x": 2})
     assert [ev[2] for ev in q.until(7.0)] == [{"x": 1}, {"x": 2}]
-
-
-def test_most_spare_matches_a_full_scan() -> None:
-    """``MostSpare.best`` returns the post ``numpy.argmax`` would pick (most spare, ties
-    to the earliest candidate) after every one of many random changes, including values
-    that return to an earlier value, ties and -inf (vacant posts), and heap rebuilds."""
-    rng = np.random.default_rng(11)
-    ids = [3, 7, 8, 20, 21, 40, 41, 42]
-    spare = [0.0] * 50
-    for pid in ids:
-        spare[pid] = float(rng.integers(0, 4))
-    ranking = MostSpare(ids, spare)
-    for _ in range(3000):
-        pid = ids[int(rng.integers(len(ids)))]
-        spare[pid] = -math.inf if rng.random() < 0.1 else float(rng.integers(0, 4))
-        ranking.changed(pid)
-        values = np.array([spare[i] for i in ids])
-        assert ranking.best() == ids[int(values.argmax())], (values, ranking.best())
 
 
 def test_event_queue_matches_a_sorted_list() -> None:
