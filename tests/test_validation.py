@@ -129,6 +129,34 @@ def test_replicates_needed_meets_its_target() -> None:
     assert np.median(widths) <= 2.0 * 1.1
 
 
+def test_choose_run_length_covers_every_team_model_and_metric(capsys) -> None:
+    """``experiments/choose_run_length.py`` on a 300-child area: one line per team model
+    and metric, and a final recommendation that is the largest of them (so every
+    reported estimate meets the target); a metric that is not in the summary stops
+    before any pilot with exit status 2."""
+    sys.path.insert(0, str(REPO / "experiments"))
+    try:
+        import choose_run_length
+    finally:
+        sys.path.pop(0)
+    args = ["experiment=compare_team_models", "area=test", "area.children=300",
+            "years=0.5", "--team-models", "co_located,tac_only", "--pilot-replicates", "3",
+            "--warmup-years", "0.25", "--workers", "1", "--precision", "0.01",
+            "--metric", "early_identification_rate",
+            "--metric", "delay_days.onset_to_support.median"]
+    assert choose_run_length.main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    lines = [ln for ln in out if "replicates for 1%" in ln]
+    assert [ln.split(":")[:2] for ln in lines] == [
+        [tm, f" {m}"] for tm in ("co_located", "tac_only")
+        for m in ("early_identification_rate", "delay_days.onset_to_support.median")], out
+    each = [int(ln.split("; ")[-1].split()[0]) for ln in lines]
+    final = int(out[-1].split(": ")[1].split()[0])
+    assert final == max(each) and min(each) >= 2, out
+    assert choose_run_length.main(["area=test", "--metric", "no_such_metric"]) == 2
+    assert "no_such_metric is not a summary metric" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------- M/M/c
 @pytest.mark.slow
 @pytest.mark.parametrize("point", GRID, ids=[f"c{c}-rho{r}" for c, r in GRID])
