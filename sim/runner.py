@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,10 +131,17 @@ def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1
     bar = Progress(len(jobs), desc, progress, unit="runs")
     results: list[ReplicateResult] = []
     try:
-        for res in Parallel(n_jobs=workers, return_as="generator")(
-                delayed(run_replicate)(cfg, ss) for cfg, ss in jobs):
-            results.append(res)
-            bar.update(1)
+        with warnings.catch_warnings():
+            # loky replaces a worker whose memory has grown 300 MB since its first task,
+            # which a full-scale model's heap does, and reports it with this generic
+            # warning (joblib/joblib#869, loky PR 641). The replacement is planned and
+            # harmless; a worker that really dies raises TerminatedWorkerError instead.
+            warnings.filterwarnings("ignore", message="A worker stopped while some jobs",
+                                    category=UserWarning)
+            for res in Parallel(n_jobs=workers, return_as="generator")(
+                    delayed(run_replicate)(cfg, ss) for cfg, ss in jobs):
+                results.append(res)
+                bar.update(1)
     finally:
         bar.close()
     return results
