@@ -371,3 +371,23 @@ def test_tac_queue_count_matches_waiting_requests(team_model: str) -> None:
         assert list(direct) == model.queue_meter.length, f"day {model.t}"
         most = max(most, float(direct.sum()))
     assert most >= 10, f"at most {most} requests waited: the run is not short-staffed"
+
+
+def test_request_outcomes_account_for_every_request() -> None:
+    """``experiments/request_outcomes.py`` splits the window's requests into allocated,
+    closed before allocation (by reason) and still waiting, and the parts add up to the
+    requests, on a 1,000-child area under each team model; bad overrides exit 2."""
+    sys.path.insert(0, str(REPO / "experiments"))
+    try:
+        import request_outcomes
+    finally:
+        sys.path.pop(0)
+    for tm in ("co_located", "virtual", "tac_only"):
+        cfg = make_cfg(f"team_model={tm}", "area.children=1000", "years=1")
+        res = run_replicate(cfg, 3)
+        counts = request_outcomes.request_outcomes(res.episodes)
+        parts = sum(v for k, v in counts.items() if k != "requests")
+        assert counts["requests"] > 0 and parts == counts["requests"], (tm, counts)
+        req = res.episodes[res.episodes["request_day"].notna()]
+        assert counts["allocated"] == req["allocation_day"].notna().sum(), (tm, counts)
+    assert request_outcomes.main(["area.children=-5"]) == 2
