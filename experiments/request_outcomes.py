@@ -9,7 +9,8 @@ replicate it splits the window's requests (episodes with a ``request_day``) into
 allocated, those closed before allocation (by closure reason) and those still waiting
 when the window closed, beside the measured waits and the vacancy rate of the posts
 that receive requests (``coordinator``). Where few requests are allocated, the measured
-waits describe the few, not the many still waiting.
+waits describe the few, not the many still waiting. With ``followup_years=`` the
+requests are followed to the end of the follow-up instead.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             "team_model": cfgs[i // n].team_model.name, "replicate": i % n,
             "onset_to_support_mean": f["delay_days.onset_to_support.mean"],
             "request_to_allocation_mean": f["delay_days.request_to_allocation.mean"],
-            **request_outcomes(r.episodes),
+            **request_outcomes(r.followed if r.followed is not None else r.episodes),
             "coordinator_vacancy": (coord["vacant_fte"].sum() / coord["fte"].sum()
                                     if len(coord) and coord["fte"].sum() > 0 else float("nan")),
         })

@@ -118,7 +118,12 @@ class ChildrensServicesModel(mesa.Model):
         self.cfg = cfg
         # Weeks are aligned so that day 0, the end of the warm-up, starts a week.
         self.t_start = -math.ceil(cfg.warmup_years * DAYS_PER_YEAR / 7.0) * 7.0
-        self.t_end = cfg.years * DAYS_PER_YEAR
+        self.t_end = cfg.years * DAYS_PER_YEAR   # end of the observation window
+        self.t_stop = (cfg.years + cfg.followup_years) * DAYS_PER_YEAR   # end of the run
+        # What the window saw, kept when it closes (run): its episodes and its weeks.
+        self._window_episodes: pd.DataFrame | None = None
+        self._window_weeks: int | None = None
+        self._window_close = math.nan
         self.t = self.t_start
         self.events = EventQueue(self.t_start, 7.0)
         self._week_end = self.t_start + 7.0   # end of the week being run
@@ -299,10 +304,17 @@ class ChildrensServicesModel(mesa.Model):
             Called with the simulated day after each step.
         """
         with collector_paused():
-            while self.t < self.t_end - 1e-9:
-                self.step()
-                if progress is not None:
-                    progress(self.t)
+            self._advance(self.t_end, progress)
+            self._window_close = self.t
+            self._window_episodes = self._episode_rows(self.t)
+            self._window_weeks = len(self.series_rows)
+            self._advance(self.t_stop, progress)
+
+    def _advance(self, until: float, progress) -> None:
+        while self.t < until - 1e-9:
+            self.step()
+            if progress is not None:
+                progress(self.t)
 
     # ================================================================== demography
     def _demography(self, t: float, dt: float) -> None:
@@ -1070,14 +1082,29 @@ class ChildrensServicesModel(mesa.Model):
                 row[k] = float(v[i])
             self.series_rows.append(row)
 
-    def episodes_table(self) -> pd.DataFrame:
-        """One row per need episode with onset in the observation period."""
+    def _episode_rows(self, before: float) -> pd.DataFrame:
+        """Episodes with onset from day 0 to before ``before``, as they stand now."""
         name = self.team_model.name
-        rows = [ep.row(name) for ep in self.episodes if ep.onset >= 0]
+        rows = [ep.row(name) for ep in self.episodes if 0 <= ep.onset < before]
         if not rows:
             return empty_episodes_table()
         return pd.DataFrame.from_records(rows, columns=list(EPISODE_COLUMNS))
 
+    def episodes_table(self) -> pd.DataFrame:
+        """One row per need episode with onset in the observation period, as it stood
+        when the period closed (before any follow-up)."""
+        if self._window_episodes is not None:
+            return self._window_episodes
+        return self._episode_rows(math.inf)
+
+    def followed_episodes_table(self) -> pd.DataFrame:
+        """The same episodes as :meth:`episodes_table`, as they stand at the end of the
+        run: after ``followup_years`` of follow-up, milestones reached since the window
+        closed are filled in. Without follow-up, the same table."""
+        if self._window_episodes is None or self.t <= self._window_close:
+            return self.episodes_table()
+        return self._episode_rows(self._window_close)
+
     def series_table(self) -> pd.DataFrame:
         """Weekly workforce series by profession over the observation period."""
-        return pd.DataFrame.from_records(self.series_rows)
+        return pd.DataFrame.from_records(self.series_rows[:self._window_weeks])

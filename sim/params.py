@@ -453,6 +453,10 @@ class Config:
     years: float = 5.0
     #: Years simulated and discarded before observation (docs/odd.md, initialisation).
     warmup_years: float = 3.0
+    #: Years simulated after the observation window only to follow the window's needs to
+    #: their later milestones, so that waits are not cut short at its end (delay metrics
+    #: only; every other metric is the window's). 0 = stop when the window closes.
+    followup_years: float = 0.0
     #: Show progress bars on stderr.
     progress: bool = True
     #: Workers for replicates and comparisons (1 = serial).

@@ -36,6 +36,8 @@ class ReplicateResult:
     episodes: pd.DataFrame
     series: pd.DataFrame
     summary: dict[str, Any]
+    #: The episodes after the follow-up period (None without one).
+    followed: pd.DataFrame | None = None
 
 
 @dataclass
@@ -53,6 +55,14 @@ class ScenarioResult:
     def episodes(self) -> pd.DataFrame:
         """Episodes of every replicate, with a ``replicate`` column."""
         return pd.concat([r.episodes.assign(replicate=i)
+                          for i, r in enumerate(self.replicates)], ignore_index=True)
+
+    def followed_episodes(self) -> pd.DataFrame | None:
+        """Followed-up episodes of every replicate, with a ``replicate`` column (None
+        without a follow-up period)."""
+        if any(r.followed is None for r in self.replicates):
+            return None
+        return pd.concat([r.followed.assign(replicate=i)
                           for i, r in enumerate(self.replicates)], ignore_index=True)
 
     def series(self) -> pd.DataFrame:
@@ -103,6 +113,7 @@ def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
     try:
         model.run(progress)
         episodes = model.episodes_table()
+        followed = model.followed_episodes_table() if cfg.followup_years > 0 else None
         series = model.series_table()
     finally:
         # Mesa 3.3 keeps every model alive through a class-level registry; release it
@@ -110,8 +121,9 @@ def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
         mesa.Agent._ids.pop(model, None)
     summary = replicate_summary(
         episodes, series, children=cfg.area.children, years=cfg.years, era=cfg.area.era,
-        hourly_cost={p: pc.hourly_cost for p, pc in cfg.professions.items()})
-    return ReplicateResult(episodes, series, summary)
+        hourly_cost={p: pc.hourly_cost for p, pc in cfg.professions.items()},
+        followed=followed)
+    return ReplicateResult(episodes, series, summary, followed)
 
 
 def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1,
@@ -149,7 +161,8 @@ def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1
 
 def _run_with_bar(cfg: Config, ss: np.random.SeedSequence, progress: bool
                   ) -> ReplicateResult:
-    bar = Progress(cfg.years + cfg.warmup_years, cfg.team_model.name, progress)
+    bar = Progress(cfg.warmup_years + cfg.years + cfg.followup_years, cfg.team_model.name,
+                   progress)
     last = [None]
 
     def tick(day: float) -> None:
@@ -291,6 +304,9 @@ def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult,
     if cfg.mmc.enabled:
         summary["mmc"] = mmc_summary(cfg, result)
     atomic_write_parquet(outdir / "episodes.parquet", result.episodes())
+    followed = result.followed_episodes()
+    if followed is not None:
+        atomic_write_parquet(outdir / "episodes_followed.parquet", followed)
     atomic_write_parquet(outdir / "series.parquet", result.series())
     meta = run_metadata(cfg)
     if job is not None:
@@ -345,6 +361,10 @@ def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
     series = pd.concat([r.series().assign(team_model=name) for name, r in results.items()],
                        ignore_index=True)
     atomic_write_parquet(outdir / "episodes.parquet", episodes)
+    followed = [r.followed_episodes() for r in results.values()]
+    if all(f is not None for f in followed):
+        atomic_write_parquet(outdir / "episodes_followed.parquet",
+                             pd.concat(followed, ignore_index=True))
     atomic_write_parquet(outdir / "series.parquet", series)
     atomic_write_bytes(outdir / "comparison.csv", table.to_csv(index=False).encode())
     meta = run_metadata(cfg)

@@ -47,8 +47,8 @@ def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children: int,
-                      years: float, era: str, hourly_cost: dict[str, float]
-                      ) -> dict[str, Any]:
+                      years: float, era: str, hourly_cost: dict[str, float],
+                      followed: pd.DataFrame | None = None) -> dict[str, Any]:
     """Headline metrics of one replicate.
 
     Parameters
@@ -58,6 +58,9 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     years : length of the observation period in years.
     era : process-standard era, for the social care timeliness target.
     hourly_cost : pounds per hour by profession.
+    followed : the same episodes after a follow-up period, if there was one; the delay
+        metrics are then computed from it, so that waits are not cut short when the
+        observation period closes.
     """
     ep = episodes
     out: dict[str, Any] = {}
@@ -69,10 +72,12 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     out["identification_rate"] = float(fresh["identification_day"].notna().mean()) \
         if len(fresh) else math.nan
     delays: dict[str, dict[str, float]] = {}
+    dep = ep if followed is None else followed
+    dfresh = dep[~dep["step_down"]]
     for name, a, b in STAGES:
-        d = (ep[b] - ep[a]).dropna()
+        d = (dep[b] - dep[a]).dropna()
         if name.startswith("onset"):
-            d = (fresh[b] - fresh[a]).dropna()
+            d = (dfresh[b] - dfresh[a]).dropna()
         delays[name] = {
             "mean": float(d.mean()) if len(d) else math.nan,
             "median": float(d.median()) if len(d) else math.nan,

@@ -112,6 +112,7 @@ def test_negative_count(tmp_path: Path) -> None:
         Case(("area.children=-5",), ("area.children = -5", "at least 1")),
         Case(("replicates=0",), ("replicates = 0", "at least 1")),
         Case(("-m", "replicates=1,-1"), ("replicates = -1", "at least 1")),
+        Case(("followup_years=-1",), ("followup_years = -1", "at least 0")),
     ], tmp_path)
 
 

@@ -25,14 +25,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
-from conftest import REPO, make_cfg
+from conftest import REPO, make_cfg, run
 
 from sim.config import compose, validate
 from sim.model import ChildrensServicesModel
 from sim.params import DOMAINS
 from sim.rng import replicate_seeds
-from sim.runner import ScenarioResult, mmc_summary, run_many, run_replicate
+from sim.runner import ScenarioResult, mmc_summary, run_many, run_replicate, write_scenario
+from sim.summary import flatten
 from sim.validation import erlang_c_mean_wait, erlang_c_probability, mmc_overrides
 from sim.warmup import ci_half_width, mser, replicates_needed
 
@@ -391,3 +393,37 @@ def test_request_outcomes_account_for_every_request() -> None:
         req = res.episodes[res.episodes["request_day"].notna()]
         assert counts["allocated"] == req["allocation_day"].notna().sum(), (tm, counts)
     assert request_outcomes.main(["area.children=-5"]) == 2
+
+
+def test_followup_fills_in_waits_and_leaves_the_window_alone(tmp_path: Path) -> None:
+    """With ``followup_years=1`` the run goes on for a year after the window closes: the
+    window's episode and series tables and every metric but the delays are exactly those
+    of the run without follow-up; the delays count more episodes (those that reached
+    their milestones during the follow-up), never fewer, and the followed table holds
+    the same episodes with at least as many milestones reached."""
+    args = ("team_model=co_located", "area.children=2000", "years=1")
+    plain = run(5, *args)
+    followed = run(5, *args, "followup_years=1")
+    pd.testing.assert_frame_equal(plain.episodes, followed.episodes)
+    pd.testing.assert_frame_equal(plain.series, followed.series)
+    assert plain.followed is None and followed.followed is not None
+    assert list(followed.followed["episode_id"]) == list(plain.episodes["episode_id"])
+    for col in ("support_start_day", "allocation_day", "identification_day"):
+        assert followed.followed[col].notna().sum() >= plain.episodes[col].notna().sum()
+    assert (followed.followed["support_start_day"].max()
+            > plain.episodes["support_start_day"].max())
+    a, b = flatten(plain.summary), flatten(followed.summary)
+    assert {k for k in a if not k.startswith("delay_days.")
+            and not (a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])))} == set()
+    grew = 0
+    for name in ("onset_to_support", "request_to_allocation", "onset_to_identification"):
+        assert b[f"delay_days.{name}.n"] >= a[f"delay_days.{name}.n"], name
+        grew += b[f"delay_days.{name}.n"] > a[f"delay_days.{name}.n"]
+    assert grew == 3, (a, b)
+    # The run folder keeps both tables.
+    cfg = make_cfg(*args, "followup_years=1")
+    write_scenario(tmp_path, cfg, ScenarioResult(cfg.team_model.name, [followed]))
+    out = pd.read_parquet(tmp_path / "episodes_followed.parquet")
+    assert len(out) == len(followed.followed)
+    assert out["support_start_day"].notna().sum() == followed.followed[
+        "support_start_day"].notna().sum()
