@@ -885,6 +885,12 @@ def assumptions(data: RunData) -> tuple[list[str], str]:
             f"which are discarded, then {_plain(cfg.get('years'))} observed years, one week "
             f"at a time. There are {cfg.get('replicates')} replicates from seed "
             f"{cfg.get('seed')}.")
+        if cfg.get("followup_years"):
+            s.append(
+                f"After the observed years each run goes on for "
+                f"{_plain(cfg.get('followup_years'))} more years, only to follow the needs "
+                "that emerged in them, so that waits ending after the observed years still "
+                "count; nothing else is measured in those years.")
     if data.kind == "compare":
         s.append("Every team model sees the same children, families and need onsets "
                  "(common random numbers): replicate r of each team model uses the same "
