@@ -72,8 +72,8 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     out["identification_rate"] = float(fresh["identification_day"].notna().mean()) \
         if len(fresh) else math.nan
     delays: dict[str, dict[str, float]] = {}
-    dep = ep if followed is None else followed
-    dfresh = dep[~dep["step_down"]]
+    dep, dfresh = (ep, fresh) if followed is None else (followed,
+                                                          followed[~followed["step_down"]])
     for name, a, b in STAGES:
         d = (dep[b] - dep[a]).dropna()
         if name.startswith("onset"):
