@@ -24,6 +24,7 @@ import gc
 import math
 import struct
 from collections import deque
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -292,6 +293,10 @@ class ChildrensServicesModel(mesa.Model):
         self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
         self._diary_rate = self.workforce.diary_rate.tolist()
         self._week_end = t1 + 7.0
+        if cfg.team_model.cover_vacant_posts:
+            for pid in changed.tolist():
+                if self.workforce.status[pid] == VACANT:
+                    self._hand_over_requests(pid, t1)
         self._restart_diaries(t1)
         self._update_identification_table()
 
@@ -672,9 +677,24 @@ class ChildrensServicesModel(mesa.Model):
             return
         ep.phase = "requested"
         ep.t_request = day
-        receiver = self.team_model.receiver(ep)
+        receiver = self.team_model.receiver(ep, self.soonest_done)
         self._add_task(receiver, day, cfg.team_model.coordination_hours_per_case, T_COORD,
                        ep, "coordination")
+
+    def soonest_done(self, ids: Sequence[int]) -> int:
+        """Of the posts ``ids``, the one that would finish a new request's coordination
+        hours soonest at this week's diary rate (the first such on a tie); -1 if every
+        one is vacant or off sick (no diary rate)."""
+        hours = self.cfg.team_model.coordination_hours_per_case
+        rate, backlog = self._diary_rate, self._diary_hours
+        best, best_t = -1, INF
+        for pid in ids:
+            r = rate[pid]
+            if r > 0:
+                t = (backlog[pid] + hours) / r
+                if t < best_t:
+                    best, best_t = pid, t
+        return int(best)
 
     # ================================================================== allocation
     def _needed_professions(self, ep: Episode, day: float) -> list[int]:
@@ -1028,6 +1048,28 @@ class ChildrensServicesModel(mesa.Model):
             self._serve_queue(key, day)
         self.social_care.allocate(day)
         self.camhs.allocate(day)
+
+    def _hand_over_requests(self, pid: int, day: float) -> None:
+        """The post ``pid`` fell vacant: requests waiting in its diary go to whoever now
+        receives them (:meth:`TeamModel.receiver`), with the hours left on each."""
+        pr = self.practitioners[pid]
+        moving = [task for task in pr.diary
+                  if task[1] == T_COORD and task[2] is not None and task[2].phase == "requested"]
+        if not moving:
+            return
+        receiver = self.team_model.receiver
+        if all(receiver(task[2], self.soonest_done) == pid for task in moving):
+            return   # nobody covers: they wait for the post to be filled
+        moved = {id(task) for task in moving}
+        pr.diary = deque(task for task in pr.diary if id(task) not in moved)
+        self._diary_len[pid] = len(pr.diary)
+        self._diary_hours[pid] = sum(task[0] for task in pr.diary)
+        if not pr.diary:
+            self._busy.discard(pid)
+        pr.diary_version += 1   # cancels the event of its old head task
+        for task in moving:   # one at a time, so each sees the diaries as they fill
+            self._add_task(receiver(task[2], self.soonest_done), day, task[0], T_COORD,
+                           task[2], "coordination")
 
     # ================================================================== observation
     def _close_week(self, t0: float, t1: float) -> None:

@@ -219,6 +219,13 @@ class TeamModelConfig:
     #: Weekly variability (coefficient of variation) of home-service demand on members
     #: who keep home duties; their multi-agency hours shrink when home demand rises.
     home_demand_cv: float = 0.0
+    #: Whether posts that receive requests cover for each other: while a coordinator,
+    #: manager or central-team post is vacant or off sick, the requests it would receive
+    #: go to the structure post that would finish them soonest, and requests waiting in
+    #: a post's diary when it falls vacant go to whoever now receives them (assumption:
+    #: a team manager or a neighbouring team covers; without cover a locality's
+    #: coordination stops for the whole recruitment lag, docs/validation.md section 5).
+    cover_vacant_posts: bool = True
 
 
 @dataclass

@@ -73,8 +73,10 @@ def _hand_worked(cfg, onset: float) -> dict[str, float]:
     core, giving ``max(core_time_share, targeted_share)``; co_located makes round(0.5 x
     1) = 0 posts core (banker's rounding), so the post is in the virtual ring and joins
     after ``member_join_delay_days``. The request goes to the assessor (tac_only), the
-    locality coordinator (co_located, full time) or the half-time area manager
-    (virtual), each working the coordination hours at its own diary rate.
+    locality coordinator (co_located, full time) or the area's named member who would
+    finish it soonest (virtual, no panel): the family support post itself, the only
+    named post with hours of any size. Each works the coordination hours at its own
+    diary rate.
     """
     tm, sup, fs = cfg.team_model, cfg.support, cfg.professions["family_support"]
     hours = fs.hours_per_week
@@ -87,7 +89,7 @@ def _hand_worked(cfg, onset: float) -> dict[str, float]:
     rate = cap / 7.0                                        # hours per day, nothing committed
     receiver_rate = {"tac_only": rate,
                      "co_located": 1.0 * hours * OVERTIME / 7.0,
-                     "virtual": 0.5 * hours * OVERTIME / 7.0}[tm.name]
+                     "virtual": rate}[tm.name]
     consent = onset + cfg.assessment.consent_days
     caf_end = consent + cfg.assessment.caf_hours / rate
     ready = caf_end + tm.coordination_hours_per_case / receiver_rate
@@ -161,7 +163,7 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
             assert got == pytest.approx(want[f"hours_{act}"], rel=1e-9, abs=1e-9), (
                 f"{team_model}, seed {seed}: family_support hours_{act} = {got:.4f}, "
                 f"hand-worked {want[f'hours_{act}']:.4f}")
-        coord = "family_support" if team_model == "tac_only" else "coordinator"
+        coord = "coordinator" if team_model == "co_located" else "family_support"
         got = float(s.loc[s["profession"] == coord, "hours_coordination"].sum())
         assert got == pytest.approx(want["hours_coordination"]), \
             f"{team_model}: {coord} hours_coordination = {got}"
@@ -213,9 +215,9 @@ def test_fixed_scenario_milestones_are_the_hand_worked_days(team_model: str) -> 
       TAC meeting on day 11.042383; support 7 days later, on day 18.042383; reviews every
       56 days before day 371 (the end of the 53rd week): 74.04, ..., 354.04, so 6.
     - virtual: the post is a named core member, ``ma_share`` = max(0.5, 0.8) = 0.8, so
-      the CAF ends on day 7.289926 as above. The half-time area manager (0.5 x 37 x 1.1 =
-      20.35 h a week) does 2 hours of coordination by day 7.977887; the fortnightly
-      meeting allocates on day 14; 1.5 days' convening: TAC meeting on day 15.5, support
+      the CAF ends on day 7.289926 as above. The same post, the area's only named member
+      with hours of any size, does 2 hours of coordination by day
+      6 + 8 x 7 / 32.56 = 7.719902; the fortnightly meeting allocates on day 14; 1.5 days' convening: TAC meeting on day 15.5, support
       on day 22.5; reviews on days 78.5, ..., 358.5, so 6.
     - co_located: the post is in the virtual ring (round(0.5 x 1) = 0 core posts),
       ``ma_share`` = 0.8 x 0.5 = 0.4, so 16.28 h a week: CAF done on day

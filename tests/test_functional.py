@@ -28,8 +28,10 @@ import pytest
 from conftest import SEEDS, TEAM_MODELS, cached_run, make_cfg, run
 
 from sim.agents import ChildAgent, FamilyAgent
-from sim.model import ChildrensServicesModel
+from sim.model import T_COORD, ChildrensServicesModel
 from sim.params import ACTIVITIES, DOMAINS, default_professions
+from sim.runner import ReplicateResult
+from sim.workforce import VACANT
 
 CLOSURE_REASONS = {"needs_met", "disengaged", "moved_away", "stepped_up", "aged_out"}
 #: Pathway milestones in the order they must occur when present.
@@ -438,3 +440,97 @@ def test_more_family_support_posts_do_not_lengthen_their_wait(team_model: str) -
     mean_b = np.mean([r[1][0] for r in rows])
     assert mean_b < mean_a, (f"{team_model}: doubling area.establishment_scale.family_support "
                              f"should shorten the mean wait: {mean_a:.1f} -> {mean_b:.1f} days")
+
+
+def _coordination_hours(r: ReplicateResult) -> tuple[float, float]:
+    """Coordination hours booked by the structure posts and by everyone else."""
+    s = r.series
+    coord = s["profession"] == "coordinator"
+    return (float(s.loc[coord, "hours_coordination"].sum()),
+            float(s.loc[~coord, "hours_coordination"].sum()))
+
+
+@pytest.mark.parametrize("panel_share", [0.0, 1.0])
+def test_virtual_requests_go_to_named_members_or_the_managers_panel(panel_share: float
+                                                                    ) -> None:
+    """Under virtual teams a request goes to the area's named members, unless it needs
+    the managers' panel (model.md, "Who receives a request"): with no panel the managers
+    coordinate nothing, with every request to panel they coordinate everything."""
+    r = run(3, "team_model=virtual", f"team_model.panel_share={panel_share}")
+    assert r.episodes["request_day"].notna().sum() > 100
+    managers, members = _coordination_hours(r)
+    if panel_share == 0.0:
+        assert managers == 0.0 and members > 0.0, (managers, members)
+    else:
+        assert members == 0.0 and managers > 0.0, (managers, members)
+
+
+def _co_located(cover: bool, *extra: str) -> ChildrensServicesModel:
+    """Co-located teams in the test area's two localities, nothing vacant or off sick
+    and no turnover, so only the posts a test empties are vacant."""
+    return ChildrensServicesModel(make_cfg(
+        "team_model=co_located", "area.initial_vacancy_rate=0", "workforce.sickness_rate=0",
+        "workforce.turnover_rate=0", "workforce.agency_turnover_rate=0",
+        f"team_model.cover_vacant_posts={str(cover).lower()}", *extra), 5)
+
+
+def _coordinator(m: ChildrensServicesModel, locality: int) -> int:
+    return next(p for p in m.team_model.structure_pids if m.workforce.locality[p] == locality)
+
+
+def _leave_vacant(m: ChildrensServicesModel, pid: int) -> None:
+    """Empty post ``pid`` for the rest of the run (no appointment, no agency cover)."""
+    wf = m.workforce
+    wf.status[pid] = VACANT
+    wf.fill_day[pid] = wf.agency_day[pid] = math.inf
+    m._diary_rate[pid] = 0.0
+    m._refresh_vacancies()
+
+
+@pytest.mark.parametrize("cover", [True, False])
+def test_a_vacant_coordinator_is_covered(cover: bool) -> None:
+    """With ``cover_vacant_posts`` the other team's coordinator takes the requests of a
+    locality whose coordinator post is vacant all run, and they are allocated about as
+    often as the other locality's; without it they wait in the vacant post's diary and
+    none is allocated."""
+    m = _co_located(cover)
+    _leave_vacant(m, _coordinator(m, 0))
+    m.run()
+    ep = m.episodes_table()
+    req = ep[ep["request_day"].notna()]
+    assert req.groupby("locality").size().min() > 50
+    share = req.groupby("locality")["allocation_day"].apply(lambda a: a.notna().mean())
+    if cover:
+        assert share[0] > 0.8 * share[1], share.to_dict()
+    else:
+        assert share[0] == 0.0 and share[1] > 0.3, share.to_dict()
+
+
+def test_requests_waiting_for_a_post_that_falls_vacant_are_handed_over() -> None:
+    """Requests waiting in a coordinator's diary when the post falls vacant in the weekly
+    workforce step move, with the hours left on each, to the other team's coordinator;
+    none is left behind."""
+    m = _co_located(True, "team_model.coordination_hours_per_case=40")
+    post, other = _coordinator(m, 0), _coordinator(m, 1)
+    for _ in range(52):   # the warm-up year: the diary fills up
+        m.step()
+
+    def live(pid: int) -> dict[int, float]:
+        return {t[2].id: t[0] for t in m.practitioners[pid].diary
+                if t[1] == T_COORD and t[2].phase == "requested"}
+
+    turnover = m.workforce.turnover
+    seen: dict[str, dict[int, float]] = {}
+
+    def post_leaves(*args, **kwargs):
+        """This week's turnover, then ``post``'s holder leaves."""
+        turnover(*args, **kwargs)
+        seen["post"], seen["other"] = live(post), live(other)
+        _leave_vacant(m, post)
+        return np.array([post]), np.array([], dtype=np.int64)
+
+    m.workforce.turnover = post_leaves
+    m.step()
+    assert len(seen["post"]) > 5
+    assert not live(post)
+    assert live(other) == pytest.approx({**seen["other"], **seen["post"]})

@@ -5,7 +5,8 @@ A team model decides four things (model.md, "The three team models"):
 1. **structure**: which posts form teams or pools, whose time they give and how much
    (:meth:`TeamModel.organise`, :meth:`TeamModel.structure_posts`);
 2. **who receives a request** for multi-agency support and spends the coordination
-   hours (:meth:`TeamModel.receiver`);
+   hours (:meth:`TeamModel.receiver`), and who covers a vacant post that receives
+   requests (:meth:`TeamModel.covered`);
 3. **when allocation happens** (:meth:`TeamModel.decision_day`);
 4. **other effects**: access to advice for identification, and follow-up of missed
    reviews (:attr:`TeamModel.advice_multiplier`, :meth:`TeamModel.review_outcome`).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +29,10 @@ from sim.workforce import PostSpec, Workforce
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.episodes import Episode
+
+#: Given candidate posts, the one that would finish a request's coordination soonest,
+#: or -1 if every one is vacant or off sick (the model's ``soonest_done``).
+Pick = Callable[[Sequence[int]], int]
 
 
 def next_meeting(day: float, interval: float) -> float:
@@ -92,8 +98,22 @@ class TeamModel(ABC):
 
     # -- requests ------------------------------------------------------------------
     @abstractmethod
-    def receiver(self, episode: Episode) -> int:
-        """The post that receives the request and spends the coordination hours."""
+    def receiver(self, episode: Episode, pick: Pick) -> int:
+        """The post that receives the request and spends the coordination hours.
+
+        ``pick`` chooses among candidate posts the one that would finish the request's
+        coordination soonest.
+        """
+
+    def covered(self, pid: int, pick: Pick) -> int:
+        """``pid`` if it is filled and at work; otherwise, with ``cover_vacant_posts``,
+        the structure post (coordinator, manager, central team) that would finish the
+        request soonest. With no cover, or every structure post vacant or off sick,
+        ``pid`` itself: the request waits in its diary until the post is filled."""
+        if not self.params.cover_vacant_posts or pick((pid,)) >= 0:
+            return pid
+        cover = pick(self.structure_pids)
+        return cover if cover >= 0 else pid
 
     def decision_day(self, day: float, episode: Episode) -> float:
         """Day the allocation decision is made for a request ready on ``day``.

@@ -3,8 +3,9 @@
 One permanent multi-agency team per locality. A share of each TAC profession's posts
 are core members who work for the team full time; the rest form the virtual ring, who
 give spare time and join a TAC after a delay. Each team has a coordinator post that
-receives requests and spends the coordination hours; the team allocates at its own
-meeting. Capacity is tied to the locality.
+receives requests and spends the coordination hours (while it is vacant another team's
+coordinator covers, :meth:`TeamModel.covered`); the team allocates at its own meeting.
+Capacity is tied to the locality.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.episodes import Episode
-from sim.team_models.base import TeamModel
+from sim.team_models.base import Pick, TeamModel
 from sim.workforce import PostSpec, Workforce
 
 
@@ -33,6 +34,6 @@ class CoLocated(TeamModel):
         wf.core[coord] = True
         self._coordinator = {int(wf.locality[c]): int(c) for c in coord}
 
-    def receiver(self, episode: Episode) -> int:
-        """The locality team's coordinator."""
-        return self._coordinator[episode.locality]
+    def receiver(self, episode: Episode, pick: Pick) -> int:
+        """The locality team's coordinator (covered by another team's while vacant)."""
+        return self.covered(self._coordinator[episode.locality], pick)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.episodes import Episode
-from sim.team_models.base import TeamModel
+from sim.team_models.base import Pick, TeamModel
 from sim.workforce import PostSpec, Workforce
 
 #: Central team posts per 10,000 children (assumption: a project manager and support
@@ -39,8 +39,9 @@ class TacOnly(TeamModel):
         self._split_core(wf, tac_posts, pool_of_locality=self.params.pool_scope == "locality")
         wf.ma_share[np.asarray(self.structure_pids, dtype=np.int64)] = 1.0
 
-    def receiver(self, episode: Episode) -> int:
-        """The assessor convenes the TAC (a central team post for self-referrals)."""
+    def receiver(self, episode: Episode, pick: Pick) -> int:
+        """The assessor convenes the TAC (a central team post for self-referrals,
+        covered by a colleague while vacant)."""
         if episode.assessor >= 0:
             return episode.assessor
-        return self.structure_pids[episode.id % len(self.structure_pids)]
+        return self.covered(self.structure_pids[episode.id % len(self.structure_pids)], pick)
