@@ -217,8 +217,9 @@ def test_fixed_scenario_milestones_are_the_hand_worked_days(team_model: str) -> 
     - virtual: the post is a named core member, ``ma_share`` = max(0.5, 0.8) = 0.8, so
       the CAF ends on day 7.289926 as above. The same post, the area's only named member
       with hours of any size, does 2 hours of coordination by day
-      6 + 8 x 7 / 32.56 = 7.719902; the fortnightly meeting allocates on day 14; 1.5 days' convening: TAC meeting on day 15.5, support
-      on day 22.5; reviews on days 78.5, ..., 358.5, so 6.
+      6 + 8 x 7 / 32.56 = 7.719902; the fortnightly meeting allocates on day 14; 1.5
+      days' convening: TAC meeting on day 15.5, support on day 22.5; reviews on days
+      78.5, ..., 358.5, so 6.
     - co_located: the post is in the virtual ring (round(0.5 x 1) = 0 core posts),
       ``ma_share`` = 0.8 x 0.5 = 0.4, so 16.28 h a week: CAF done on day
       6 + 42 / 16.28 = 8.579853. The full-time coordinator (40.7 h a week) does 1 hour by

@@ -3,10 +3,11 @@
 Named practitioners in each service-delivery area form a virtual team while staying in
 their home service: they give a share of their time and home-service demand comes
 first. Aligned services contribute spare time and join after a delay. Requests go to
-the virtual team, whose named member who would finish the coordination soonest takes them to the team's
-meeting, or, for requests that need resources, to a multi-agency panel of managers: each
-area has a part-time integrated service delivery manager who receives those (model.md,
-"Who receives a request"; while the post is vacant another area's manager covers).
+the virtual team, where the named member who would finish the coordination soonest
+takes them to the team's meeting, or, for requests that need resources, to a
+multi-agency panel of managers: each area has a part-time integrated service delivery
+manager who receives those (model.md, "Who receives a request"; while the post is vacant
+another area's manager covers).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class Virtual(TeamModel):
     def receiver(self, episode: Episode, pick: Pick) -> int:
         """A request that needs resources goes to the area's manager for the panel; the
         rest to the area's named member who would finish it soonest (the manager if
-        every named post is vacant or off sick). The panel share is decided by the episode's own variate,
-        as in :meth:`decision_day`."""
+        every named post is vacant or off sick). The panel share is decided by the
+        episode's own variate, as in :meth:`decision_day`."""
         if episode.u_panel >= self.params.panel_share:
             member = pick(self._named[episode.locality])
             if member >= 0:
