@@ -1051,25 +1051,25 @@ class ChildrensServicesModel(mesa.Model):
 
     def _hand_over_requests(self, pid: int, day: float) -> None:
         """The post ``pid`` fell vacant: requests waiting in its diary go to whoever now
-        receives them (:meth:`TeamModel.receiver`), with the hours left on each."""
+        receives them (:meth:`TeamModel.receiver`), one at a time so that each sees the
+        diaries as they fill, with the hours left on each. A request nobody covers stays
+        in the vacant post's diary until the post is filled."""
         pr = self.practitioners[pid]
-        moving = [task for task in pr.diary
-                  if task[1] == T_COORD and task[2] is not None and task[2].phase == "requested"]
-        if not moving:
+        moved: set[int] = set()
+        for task in [t for t in pr.diary if t[1] == T_COORD and t[2] is not None
+                     and t[2].phase == "requested"]:
+            target = self.team_model.receiver(task[2], self.soonest_done)
+            if target != pid:
+                moved.add(id(task))
+                self._add_task(target, day, task[0], T_COORD, task[2], "coordination")
+        if not moved:
             return
-        receiver = self.team_model.receiver
-        if all(receiver(task[2], self.soonest_done) == pid for task in moving):
-            return   # nobody covers: they wait for the post to be filled
-        moved = {id(task) for task in moving}
         pr.diary = deque(task for task in pr.diary if id(task) not in moved)
         self._diary_len[pid] = len(pr.diary)
         self._diary_hours[pid] = sum(task[0] for task in pr.diary)
         if not pr.diary:
             self._busy.discard(pid)
         pr.diary_version += 1   # cancels the event of its old head task
-        for task in moving:   # one at a time, so each sees the diaries as they fill
-            self._add_task(receiver(task[2], self.soonest_done), day, task[0], T_COORD,
-                           task[2], "coordination")
 
     # ================================================================== observation
     def _close_week(self, t0: float, t1: float) -> None:
