@@ -8,8 +8,10 @@ name and renamed, so a partly written file is never read as complete.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import platform
 import sys
 import warnings
 from collections.abc import Callable
@@ -261,13 +263,35 @@ def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
     os.replace(tmp, path)
 
 
+#: Installed packages whose versions can change a run's results or outputs; each run
+#: records them so that a figure can be traced to the environment that produced it.
+RESULT_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "omegaconf",
+                   "matplotlib", "joblib", "optuna", "SALib", "ciw")
+
+
+def environment() -> dict[str, Any]:
+    """The Python version and the exact versions of :data:`RESULT_PACKAGES`.
+
+    A package that is not installed is recorded as ``None``.
+    """
+    versions: dict[str, str | None] = {}
+    for name in RESULT_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "packages": versions}
+
+
 def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
-    """The resolved configuration, seed and package version, to repeat the run."""
+    """The resolved configuration, seed, package version and environment, to repeat the
+    run."""
     resolved = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True) \
         if raw_cfg is None else OmegaConf.to_container(raw_cfg, resolve=True)
     return {"sim_version": __version__, "seed": cfg.seed, "replicates": cfg.replicates,
             "replicate_seeds": [int(s.generate_state(1)[0]) for s in
                                 replicate_seeds(cfg.seed, cfg.replicates)],
+            "environment": environment(),
             "config": resolved}
 
 

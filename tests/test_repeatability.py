@@ -60,6 +60,20 @@ def test_cli_same_seed_byte_identical(tmp_path: Path) -> None:
     assert summary["seed"] == make_cfg().seed
 
 
+def test_run_record_names_its_environment(tmp_path: Path) -> None:
+    """``run.json`` records the Python version and the exact installed version of every
+    package that affects results (at least mesa, numpy, scipy, pandas, pyarrow and
+    hydra-core), read from the environment that ran it."""
+    import importlib.metadata
+    import platform
+
+    a, _ = _run_twice(tmp_path, ARGS)
+    env = json.loads((a / "run.json").read_text())["environment"]
+    assert env["python"] == platform.python_version()
+    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core"):
+        assert env["packages"][name] == importlib.metadata.version(name), name
+
+
 def test_different_seeds_differ() -> None:
     """Seeds 1 and 2 give different episodes, series and headline metrics."""
     r1, r2 = cached_run(1), cached_run(2)

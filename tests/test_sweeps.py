@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, run_cli, sim_env
@@ -89,6 +90,7 @@ def test_sweep_table(serial: Path) -> None:
         assert str(serial) not in text and "pid" not in text, name
         run = json.loads((serial / name / "run.json").read_text())
         assert {"host", "pid", "started", "output_dir", "overrides"} <= set(run["job"])
+        assert run["environment"]["packages"]["numpy"] == np.__version__, name
     # Replicate r of each seed is paired across team models (common random numbers).
     first = table[(table["seed"] == 1) & (table["replicate"] == 0)]
     assert len(first) == 2
