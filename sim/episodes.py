@@ -1,4 +1,4 @@
-"""Need episodes: one record per episode, with every milestone day (model.md section 2).
+"""Need episodes: one record per episode, with every milestone day (docs/odd.md section 2).
 
 An episode runs from the onset of a need to its closure. Its *natural* course is a set
 of competing clocks, each consuming an exponential budget drawn at onset, so the same

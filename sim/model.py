@@ -1,6 +1,6 @@
 """The children's services model: a Mesa model stepping a week at a time.
 
-Each step (one week) runs, in order (model.md section 3):
+Each step (one week) runs, in order (docs/odd.md section 3):
 
 1. demography: children turning 18 and families moving away leave; newborns and
    families moving in take their places;

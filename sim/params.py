@@ -2,8 +2,9 @@
 
 This module is the one source of defaults. Hydra composes ``configs/`` on top of the
 :class:`Config` schema registered here, so a YAML preset only states what differs from
-these defaults. ``evidence.md`` below refers to the project's calibration evidence, whose
-figures and sources are reproduced in ``docs/odd.md``.
+these defaults. Published figures are cited by their key in ``docs/sources.md`` (for example
+``[DfE workforce 2024]``), which gives the publisher, title, year and table of each; the
+sections of ``docs/odd.md`` named below describe what each group of parameters does.
 
 Time units: rates are per year unless the name says otherwise; delays are in days;
 practitioner time is in hours.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-#: The five Every Child Matters outcome domains (seed 003, chapter 1).
+#: The five Every Child Matters outcome domains ([DCSF 2008] para 1.4 and Annex B).
 DOMAINS: tuple[str, ...] = (
     "be_healthy",
     "stay_safe",
@@ -87,8 +88,8 @@ def _prof(**kw: Any) -> ProfessionConfig:
 
 
 def default_professions() -> dict[str, ProfessionConfig]:
-    """Default professions (model.md, section 2). Establishment figures are assumptions
-    unless a source is named; calibration adjusts them per area."""
+    """Default professions (docs/odd.md, sections 2 and 7.13). Establishment figures are
+    assumptions unless a source is named; calibration adjusts them per area."""
     return {
         # Universal staff: they identify; teachers hand assessment to pastoral staff.
         "teacher": _prof(per_10k=300.0, service="universal", identifies_ages=[5, 17],
@@ -140,8 +141,8 @@ def default_domain_professions() -> dict[str, list[str]]:
     Entries are ``profession`` or ``profession:min_age-max_age``; of these the first
     that matches the child's age is the domain's member. Entries ending ``@3`` (or ``@4``)
     add a further member when the need is at Tier 3 (or 4) or above: complex needs
-    bring in specialist practitioners. Compositions follow seed 003 case studies 1 and 2
-    (assumption as to which profession serves which domain).
+    bring in specialist practitioners. Compositions follow [DCSF 2008] case studies 1 and
+    2 (assumption as to which profession serves which domain).
     """
     return {
         "be_healthy": ["health_visitor:0-4", "school_nurse:5-10", "camhs_worker:11-17",
@@ -162,17 +163,18 @@ class AreaConfig:
     name: str = "test"
     #: Children under 18 simulated (one simulated child per real child).
     children: int = 5000
-    #: Localities (co-located teams in Shropshire: 5; ISDAs in West Sussex: 8; seed 003).
+    #: Localities (co-located teams in Shropshire: 5; ISDAs in West Sussex: 8; [DCSF 2008]).
     localities: int = 2
     #: Share of families in deprived circumstances (assumption; area-specific).
     deprivation_share: float = 0.2
     #: Mean children per family with children (assumption: about 1.8 in England).
     mean_children_per_family: float = 1.8
     #: Process-standard era: "2008" (initial assessment within 7 working days, core within
-    #: 35) or "modern" (one assessment within 45 working days) (evidence.md).
+    #: 35, [HM Government 2006]) or "modern" (one assessment within 45 working days,
+    #: [HM Government 2013]).
     era: str = "modern"
     #: Vacancy rate at the start, the same for every post (10.9% of council social
-    #: workers in January 2009, DfE workforce census; applying it to other professions is
+    #: workers in January 2009, [SW workforce 2009]; applying it to other professions is
     #: an assumption).
     initial_vacancy_rate: float = 0.109
     #: Multiplies every profession's establishment (workforce level lever; 1 = preset).
@@ -230,11 +232,11 @@ class TeamModelConfig:
 
 @dataclass
 class NeedConfig:
-    """Need episodes: onset, escalation, resolution (model.md section 3, step 2)."""
+    """Need episodes: onset, escalation, resolution (docs/odd.md sections 7.2-7.3)."""
 
     #: Onset hazard per child-year by age band [0-4, 5-10, 11-17] (assumption; the
     #: calibration target is open additional needs near the 17-20% SEN prevalence,
-    #: evidence.md).
+    #: [DCSF SEN 2008], [DfE SEN 2024]).
     onset_rate_by_age: list[float] = field(default_factory=lambda: [0.045, 0.06, 0.065])
     #: Relative risks of onset for family risk factors (assumption).
     rr_deprivation: float = 1.8
@@ -275,7 +277,7 @@ class NeedConfig:
 
 @dataclass
 class IdentificationConfig:
-    """Identification (model.md section 3, step 3)."""
+    """Identification (docs/odd.md section 7.4)."""
 
     #: Identification multiplier by tier (2, 3, 4): severe needs are easier to see.
     tier_multiplier: list[float] = field(default_factory=lambda: [1.0, 2.0, 4.0])
@@ -295,16 +297,17 @@ class IdentificationConfig:
 
 @dataclass
 class AssessmentConfig:
-    """Common Assessment Framework (model.md section 3, step 4)."""
+    """Common Assessment Framework (docs/odd.md section 7.5)."""
 
     #: Whether a CAF precedes multi-agency support.
     required: bool = True
     #: Assessor hours for a new CAF (assumption; CAF completed within 15 days of request
-    #: in local tracking procedures, evidence.md).
+    #: in local tracking procedures, [Local CAF guidance]).
     caf_hours: float = 6.0
     #: Assessor hours when an earlier CAF is visible on the child index (assumption).
     caf_update_hours: float = 2.0
-    #: A shared child index (ContactPoint / local index) is in use.
+    #: A shared child index (ContactPoint / local index) is in use ([DCSF 2008] para 4.36,
+    #: case study 1).
     child_index: bool = True
     #: Without the index: for each further domain, the probability that another
     #: practitioner unaware of this CAF starts a duplicate (assumption).
@@ -314,7 +317,7 @@ class AssessmentConfig:
     sharing_reluctance: float = 0.0
     #: Assessments are rationed: a practitioner with more than this many hours of one-off
     #: work waiting does not start a new CAF (CAF was rationed by resources and agency
-    #: priorities, Gilligan & Manby 2008, evidence.md; the threshold is an assumption).
+    #: priorities, [Gilligan & Manby 2008]; the threshold is an assumption).
     rationing_backlog_hours: float = 15.0
     #: Probability that the assessor meets the need alone, with no multi-agency request.
     single_agency_probability: float = 0.25
@@ -324,7 +327,7 @@ class AssessmentConfig:
 
 @dataclass
 class SupportConfig:
-    """Team Around the Child support (model.md section 3, step 6)."""
+    """Team Around the Child support (docs/odd.md section 7.9)."""
 
     #: Hours a week each TAC member gives a supported child (assumption).
     member_hours_per_week: float = 1.5
@@ -333,9 +336,9 @@ class SupportConfig:
     #: Hours of one TAC meeting or review for each attendee (assumption).
     meeting_hours: float = 1.5
     #: Days from TAC meeting to the start of support (assumption; first TAF meeting
-    #: within about 3 weeks in local guidance, evidence.md).
+    #: within about 3 weeks in local guidance, [Local CAF guidance]).
     support_start_days: float = 7.0
-    #: Days between reviews (every 4-12 weeks in local guidance, evidence.md).
+    #: Days between reviews (every 4-12 weeks in local guidance, [Local CAF guidance]).
     review_interval_days: float = 56.0
     #: Close as soon as the need resolves instead of at the next review.
     close_on_resolution: bool = False
@@ -346,25 +349,26 @@ class SupportConfig:
     #: Overtime allowed above multi-agency hours, as a share (assumption).
     overtime_share: float = 0.1
     #: Mean family engagement propensity (Beta mean), and its reduction per risk factor:
-    #: high-risk families are hardest to engage (seed 002).
+    #: high-risk families are hardest to engage ([Community Care 2003]; the size of the
+    #: reduction is an assumption).
     engagement_mean: float = 0.8
     engagement_risk_penalty: float = 0.1
 
 
 @dataclass
 class SpecialistConfig:
-    """A capacity-limited specialist service (model.md section 3, step 7)."""
+    """A capacity-limited specialist service (docs/odd.md section 7.10)."""
 
     #: Maximum cases per FTE (assumption; average caseload per case-holding social worker
-    #: was 15.4-17.8 in 2017-2024, DfE workforce census, evidence.md).
+    #: was 15.4-17.8 in 2017-2024, [DfE workforce 2024]).
     max_caseload_per_fte: float = 20.0
     #: Days to screen a referral before allocation for assessment (assumption).
     screening_days: float = 1.0
     #: Mean days of an assessment once allocated (assumption).
     assessment_mean_days: float = 25.0
-    #: Share of assessments ending in no further action (27.8% in 2016-17, DfE CIN census).
+    #: Share of assessments ending in no further action (27.8% in 2016-17, [DfE CIN 2017]).
     no_further_action_share: float = 0.278
-    #: Share of referrals rejected at the threshold (CAMHS: 26% in 2018-19, EPI 2020).
+    #: Share of referrals rejected at the threshold (CAMHS: 26% in 2018-19, [EPI 2020]).
     rejection_share: float = 0.0
     #: Mean days a case is held after assessment (assumption).
     case_mean_days: float = 240.0
@@ -376,10 +380,10 @@ class SpecialistConfig:
 
 @dataclass
 class WorkforceConfig:
-    """Workforce dynamics (model.md section 3, step 8)."""
+    """Workforce dynamics (docs/odd.md section 7.12)."""
 
     #: Annual turnover of permanent staff (social workers: 15-16% in 2016-2023, DfE
-    #: workforce census, evidence.md; used for every profession as an assumption).
+    #: workforce census, [DfE workforce 2024]; used for every profession as an assumption).
     turnover_rate: float = 0.15
     #: Turnover multiplier per unit of sustained overload above full load (assumption).
     overload_turnover_factor: float = 2.0
@@ -392,7 +396,7 @@ class WorkforceConfig:
     agency_lag_days: float = 21.0
     #: Annual turnover of agency staff (assumption).
     agency_turnover_rate: float = 0.5
-    #: Share of working time lost to sickness absence (about 3%, DfE workforce census).
+    #: Share of working time lost to sickness absence (about 3%, [DfE workforce 2024]).
     sickness_rate: float = 0.03
     #: Share of universal staff trained each year, and the skill gain (assumption).
     training_rate: float = 0.1
@@ -406,14 +410,15 @@ class WorkforceConfig:
     #: (no permanent or agency holder) at each, linear in between. Within the schedule's
     #: span, holders leave or are appointed each week to keep to it; outside it, turnover
     #: and recruitment alone set vacancies. (Social worker vacancies of 10.9% in 2009
-    #: and 35% in one authority before a recruitment drive, seed 003 and evidence.md.)
+    #: [SW workforce 2009], and 35% in Barnet before a recruitment drive, [DCSF 2008]
+    #: chapter 2.)
     vacancy_schedule_years: list[float] = field(default_factory=list)
     vacancy_schedule_rates: list[float] = field(default_factory=list)
 
 
 @dataclass
 class DemographyConfig:
-    """Demography (model.md section 3, step 1)."""
+    """Demography (docs/odd.md section 7.1)."""
 
     #: Families moving out of the area per year (assumption); moving families are replaced
     #: by families moving in, keeping the population at its preset size.

@@ -1,4 +1,4 @@
-"""Children and families as arrays: demography and need onset (model.md steps 1-2).
+"""Children and families as arrays: demography and need onset (docs/odd.md 7.1-7.2).
 
 Most children, most of the time, have no open need and nothing happens to them that the
 services can see. Their state lives in numpy arrays and is advanced a week at a time in
@@ -100,7 +100,8 @@ class Population:
                 * np.where(da, need.rr_domestic_abuse, 1.0))
         count = dep.astype(np.int64) + mh + sub + da
         # Engagement: Beta with the configured mean, lower for families with more risk
-        # factors (the hardest to engage are the highest-risk, seed 002).
+        # factors (the hardest to engage are the highest-risk, [Community Care 2003] in
+        # docs/sources.md; the size of the reduction is an assumption).
         mean = np.clip(sup.engagement_mean - sup.engagement_risk_penalty * count, 0.01, 0.99)
         conc = 4.0  # Beta concentration (assumption)
         engagement = rng.beta(mean * conc, (1.0 - mean) * conc)

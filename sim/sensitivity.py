@@ -64,8 +64,8 @@ class Output:
 
 
 #: Inputs screened: demand, workforce level, and the mechanisms by which the team models
-#: differ (team_model.*, model.md). Ranges cover the three team models' shipped values
-#: and the evidence's ranges where there are any.
+#: differ (team_model.*, docs/odd.md section 7.7.1). Ranges cover the three team models'
+#: shipped values and published ranges where there are any (docs/sources.md).
 MORRIS_FACTORS: tuple[Factor, ...] = (
     Factor("onset_scale", "need.onset_rate_by_age", "scale", 0.7, 1.3, "x preset"),
     Factor("workforce_scale", "area.workforce_scale", "value", 0.7, 1.3, "x establishment"),

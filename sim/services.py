@@ -1,4 +1,4 @@
-"""Specialist services: children's social care and CAMHS (model.md step 7).
+"""Specialist services: children's social care and CAMHS (docs/odd.md section 7.10).
 
 Each is a capacity-limited service with its own posts, a threshold, a first-in-first-out
 queue for allocation, an assessment and a period of case-holding. A post can hold up to

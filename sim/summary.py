@@ -29,8 +29,9 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 #: Hours that count as multi-agency or specialist work when computing utilisation.
 WORK_ACTIVITIES = ("identification", "assessment", "meetings", "coordination", "support",
                    "travel", "casework")
-#: Social care assessment timeliness targets in working days, by era (evidence.md: core
-#: assessment within 35 working days in 2008; one assessment within 45 today).
+#: Social care assessment timeliness targets in working days, by era: core assessment
+#: within 35 working days in 2008 ([HM Government 2006]); one assessment within 45 today
+#: ([HM Government 2013]). Sources: docs/sources.md.
 TIMELINESS_TARGET_WORKING_DAYS = {"2008": 35, "modern": 45}
 
 

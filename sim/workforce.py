@@ -1,4 +1,4 @@
-"""The workforce: posts, their holders, their time, and workforce dynamics (model.md step 8).
+"""The workforce: posts, their holders, their time, and workforce dynamics (docs/odd.md 7.12).
 
 A *post* is the unit: it keeps its profession, home service, locality and the cases and
 tasks booked to it, while the person in it changes (permanent, agency, or vacant).

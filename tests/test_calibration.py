@@ -3,10 +3,11 @@
 Evidence given:
 
 - unit: the calibration file declares, for every shipped preset, the free parameters
-  (bounds, reasons) and one target per calibration metric, each citing evidence.md with
-  a tolerance band around its value; the loss is the hand-computed sum of squared
-  distances in tolerance half-widths; fitted numbers become Hydra overrides that compose
-  and validate to the intended settings; the fitted block replaces the one in a preset.
+  (bounds, reasons) and one target per calibration metric, each citing a source listed
+  in docs/sources.md by its key, with a tolerance band around its value; the loss is the
+  hand-computed sum of squared distances in tolerance half-widths; fitted numbers become
+  Hydra overrides that compose and validate to the intended settings; the fitted block
+  replaces the one in a preset.
 - functional: the command runs end to end on the small test area with 2 trials and
   writes the fit report, the patterns not used in the fit, the trials and a fitted block
   whose values lie within the declared bounds; bad input stops with exit status 2 and one
@@ -21,6 +22,7 @@ from __future__ import annotations
 import functools
 
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -48,17 +50,32 @@ from sim.params import Config
 
 PRESETS = ("shropshire", "west_sussex", "stockport")
 TINY = ["area.children=400", "years=0.5", "warmup_years=0.25"]
+SOURCES = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
+
+
+@functools.lru_cache(maxsize=1)
+def source_keys() -> frozenset[str]:
+    """Return the citation keys of docs/sources.md (the ``### [Key]`` heading of each)."""
+    keys = re.findall(r"^### \[([^\]]+)\]\s*$", SOURCES.read_text(encoding="utf-8"),
+                      flags=re.MULTILINE)
+    assert len(keys) == len(set(keys)), "docs/sources.md repeats a citation key"
+    return frozenset(keys)
 
 
 @pytest.mark.parametrize("area", [*PRESETS, "test"])
 def test_spec_declares_parameters_and_cited_targets(area: str) -> None:
-    """Every preset has one target per calibration metric, citing evidence.md, with
+    """Every preset has one target per calibration metric, whose source cites at least
+    one key in square brackets and only keys that docs/sources.md lists, with
     low <= value <= high; free parameters have low < high, a reason, and a setting that
     exists in the schema."""
     spec = load_spec(area)
     assert [t.metric for t in spec.targets] == list(FIT_METRICS), spec.targets
+    keys = source_keys()
     for t in spec.targets:
-        assert "evidence.md" in t.source, f"{area}: {t.name} does not cite evidence.md"
+        cited = re.findall(r"\[([^\]]+)\]", t.source)
+        assert cited, f"{area}: {t.name} cites no source key of docs/sources.md"
+        unknown = sorted(set(cited) - keys)
+        assert not unknown, f"{area}: {t.name} cites {unknown}, not in docs/sources.md"
         assert t.low <= t.value <= t.high and t.low < t.high, t
     assert 1 <= len(spec.parameters) <= 8
     for p in spec.parameters:

@@ -454,8 +454,9 @@ def _coordination_hours(r: ReplicateResult) -> tuple[float, float]:
 def test_virtual_requests_go_to_named_members_or_the_managers_panel(panel_share: float
                                                                     ) -> None:
     """Under virtual teams a request goes to the area's named members, unless it needs
-    the managers' panel (model.md, "Who receives a request"): with no panel the managers
-    coordinate nothing, with every request to panel they coordinate everything."""
+    the managers' panel ([DCSF 2008] para 4.12; docs/odd.md section 7.7.1): with no panel
+    the managers coordinate nothing, with every request to panel they coordinate
+    everything."""
     r = run(3, "team_model=virtual", f"team_model.panel_share={panel_share}")
     assert r.episodes["request_day"].notna().sum() > 100
     managers, members = _coordination_hours(r)

@@ -1,6 +1,7 @@
 """The interface every team model implements, and the parts they share.
 
-A team model decides four things (model.md, "The three team models"):
+A team model decides four things (docs/odd.md sections 7.6-7.7.1; [DCSF 2008] paras
+4.11-4.13 in docs/sources.md):
 
 1. **structure**: which posts form teams or pools, whose time they give and how much
    (:meth:`TeamModel.organise`, :meth:`TeamModel.structure_posts`);
@@ -80,7 +81,7 @@ class TeamModel(ABC):
         for key in {(int(a), int(b)) for a, b in zip(wf.pool[tac_posts], wf.prof[tac_posts])}:
             # Universal staff (teachers' pastoral colleagues, health visitors, school
             # nurses, early years) stay in their settings: only targeted services'
-            # posts can be core members (seed 003, case studies 1 and 2).
+            # posts can be core members ([DCSF 2008] case studies 1 and 2).
             ids = np.nonzero(tac_posts & ~wf.universal & (wf.pool == key[0])
                              & (wf.prof == key[1]))[0]
             k = int(round(p.core_share * len(ids)))

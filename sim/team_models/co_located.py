@@ -1,4 +1,4 @@
-"""Co-located teams (Shropshire-style; seed 003 para 4.11, case study 1).
+"""Co-located teams (Shropshire-style; [DCSF 2008] para 4.11, case study 1).
 
 One permanent multi-agency team per locality. A share of each TAC profession's posts
 are core members who work for the team full time; the rest form the virtual ring, who

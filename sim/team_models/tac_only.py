@@ -1,4 +1,4 @@
-"""Team Around the Child processes only (Stockport-style; seed 003 para 4.13, case 3).
+"""Team Around the Child processes only (Stockport-style; [DCSF 2008] para 4.13, case 3).
 
 No permanent teams. The practitioner who assessed the child convenes the TAC, spending
 the coordination hours in their own diary; requests that need resources go to a

@@ -1,4 +1,4 @@
-"""Virtual teams (West Sussex-style; seed 003 para 4.12, case study 2).
+"""Virtual teams (West Sussex-style; [DCSF 2008] para 4.12, case study 2).
 
 Named practitioners in each service-delivery area form a virtual team while staying in
 their home service: they give a share of their time and home-service demand comes
@@ -6,8 +6,8 @@ first. Aligned services contribute spare time and join after a delay. Requests g
 the virtual team, where the named member who would finish the coordination soonest
 takes them to the team's meeting, or, for requests that need resources, to a
 multi-agency panel of managers: each area has a part-time integrated service delivery
-manager who receives those (model.md, "Who receives a request"; while the post is vacant
-another area's manager covers).
+manager who receives those ([DCSF 2008] para 4.12; docs/odd.md section 7.7.1; while the
+post is vacant another area's manager covers).
 """
 
 from __future__ import annotations
