@@ -43,8 +43,11 @@ def analyse(table: pd.DataFrame, outdir: Path) -> list[Path]:
     effects = effects[effects["scenario"] != BASELINE]
     paths = [outdir / "effects.csv", outdir / "effects.png"]
     atomic_write_bytes(paths[0], effects.to_csv(index=False).encode())
-    plot_effects(effects, paths[1], "Effect of information sharing "
-                 "(difference from a shared index used fully, 95% CI)")
+    plot_effects(
+        effects,
+        paths[1],
+        "Effect of information sharing (difference from a shared index used fully, 95% CI)",
+    )
     return paths
 
 

@@ -54,29 +54,39 @@ TEAM_MODELS = ("co_located", "virtual", "tac_only")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the screening; return the exit status (2 on bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    own = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in argv
-           if "=" in a and a.split("=", 1)[0] in OWN_OPTIONS}
+    own = {
+        a.split("=", 1)[0]: a.split("=", 1)[1]
+        for a in argv
+        if "=" in a and a.split("=", 1)[0] in OWN_OPTIONS
+    }
     user = [a for a in argv if not ("=" in a and a.split("=", 1)[0] in OWN_OPTIONS)]
     try:
         trajectories = int_option(own, "trajectories", 10, 2)
         levels = int_option(own, "levels", 4, 2)
         seed = int_option(own, "morris_seed", 1, 0)
-        models = [m for m in own.get("team_models", ",".join(TEAM_MODELS))
-                  .strip("[]").split(",") if m]
+        models = [
+            m for m in own.get("team_models", ",".join(TEAM_MODELS)).strip("[]").split(",") if m
+        ]
         known = {f.name: f for f in MORRIS_FACTORS}
         names = [n for n in own.get("factors", ",".join(known)).strip("[]").split(",") if n]
         unknown = [n for n in names if n not in known]
         if unknown or len(names) < 2:
-            raise ConfigError(f"factors = {own.get('factors')} is not allowed: it must name "
-                              f"at least two of {', '.join(known)}")
+            raise ConfigError(
+                f"factors = {own.get('factors')} is not allowed: it must name "
+                f"at least two of {', '.join(known)}"
+            )
         factors = [known[n] for n in names]
         bad_models = [m for m in models if m not in TEAM_MODELS]
         if bad_models or not models:
-            raise ConfigError(f"team_models = {own.get('team_models')} is not allowed: choose "
-                              f"from {', '.join(TEAM_MODELS)}")
+            raise ConfigError(
+                f"team_models = {own.get('team_models')} is not allowed: choose "
+                f"from {', '.join(TEAM_MODELS)}"
+            )
         if any(a.split("=", 1)[0].lstrip("+~") == "team_model" for a in user):
-            raise ConfigError("team_model is not allowed here: use team_models=a,b to choose "
-                              "the team models screened")
+            raise ConfigError(
+                "team_model is not allowed here: use team_models=a,b to choose "
+                "the team models screened"
+            )
         base = ["experiment=morris", "progress=false", *user]
         bases = {m: validate(compose([*base, f"team_model={m}"])) for m in models}
     except ConfigError as exc:
@@ -84,23 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     progress = validate(compose(["experiment=morris", *user])).progress
     X = design(factors, trajectories, levels, seed)
-    out = Path(own.get("out") or REPO / "outputs" / "morris" / time.strftime(
-        "%Y-%m-%d_%H-%M-%S"))
+    out = Path(own.get("out") or REPO / "outputs" / "morris" / time.strftime("%Y-%m-%d_%H-%M-%S"))
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(models) * len(X), desc="morris runs", unit="run",
-                   file=sys.stderr, dynamic_ncols=True)
+
+        bar = tqdm(
+            total=len(models) * len(X),
+            desc="morris runs",
+            unit="run",
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
     runs, indices = [], []
     for m in models:
         rows = []
         for i, x in enumerate(X):
-            cfg = validate(compose([*base, f"team_model={m}",
-                                    *factor_overrides(factors, x, bases[m])]))
+            cfg = validate(
+                compose([*base, f"team_model={m}", *factor_overrides(factors, x, bases[m])])
+            )
             summary = run_replicate(cfg, cfg.seed).summary
-            rows.append({"team_model": m, "run": i,
-                         **{f.name: float(v) for f, v in zip(factors, x)},
-                         **output_values(summary)})
+            rows.append(
+                {
+                    "team_model": m,
+                    "run": i,
+                    **{f.name: float(v) for f, v in zip(factors, x, strict=True)},
+                    **output_values(summary),
+                }
+            )
             if bar is not None:
                 bar.update(1)
         table = pd.DataFrame(rows)
@@ -112,13 +133,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         bar.close()
     out.mkdir(parents=True, exist_ok=True)
     result = pd.concat(indices, ignore_index=True)[
-        ["team_model", "output", "unit", "factor", "mu", "mu_star", "sigma", "mu_star_conf",
-         "missing"]]
+        [
+            "team_model",
+            "output",
+            "unit",
+            "factor",
+            "mu",
+            "mu_star",
+            "sigma",
+            "mu_star_conf",
+            "missing",
+        ]
+    ]
     result.to_csv(out / "morris_indices.csv", index=False)
     pd.concat(runs, ignore_index=True).to_csv(out / "morris_runs.csv", index=False)
     plot_mu_star_sigma(result, out / "morris_mu_star_sigma.png")
-    top = (result.sort_values("mu_star", ascending=False).groupby(["output", "team_model"])
-           .head(2))
+    top = result.sort_values("mu_star", ascending=False).groupby(["output", "team_model"]).head(2)
     print(top.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"Morris results ({len(models) * len(X)} runs) written to {out}")
     return 0

@@ -49,8 +49,16 @@ def added_cost(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
                 continue
             p = run["professions"][prof]
             fte = p["per_10k"] * area["children"] / 10_000 * area["workforce_scale"] * (s - 1)
-            rows.append({"scenario": prof, "added_fte": fte, "added_cost_per_year":
-                         fte * p["hours_per_week"] * WEEKS_PER_YEAR * p["hourly_cost"]})
+            rows.append(
+                {
+                    "scenario": prof,
+                    "added_fte": fte,
+                    "added_cost_per_year": fte
+                    * p["hours_per_week"]
+                    * WEEKS_PER_YEAR
+                    * p["hourly_cost"],
+                }
+            )
     return pd.DataFrame(rows).drop_duplicates("scenario")
 
 
@@ -62,12 +70,16 @@ def analyse(table: pd.DataFrame, outdir: Path) -> list[Path]:
     paths = [outdir / "effects.csv", outdir / "added_cost.csv", outdir / "effects.png"]
     atomic_write_bytes(paths[0], effects.to_csv(index=False).encode())
     cost = added_cost(outdir.parent, table)
-    wide = effects.pivot_table(index=["team_model", "scenario"], columns="metric",
-                               values="effect").reset_index()
+    wide = effects.pivot_table(
+        index=["team_model", "scenario"], columns="metric", values="effect"
+    ).reset_index()
     cost = wide.merge(cost, on="scenario", how="left")
     atomic_write_bytes(paths[1], cost.to_csv(index=False).encode())
-    plot_effects(effects, paths[2], "Effect of 10% more FTE in one profession "
-                 "(difference from baseline, 95% CI)")
+    plot_effects(
+        effects,
+        paths[2],
+        "Effect of 10% more FTE in one profession (difference from baseline, 95% CI)",
+    )
     return paths
 
 

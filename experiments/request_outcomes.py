@@ -50,17 +50,25 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: Hydra overrides plus the options above."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("overrides", nargs="*")
-    ap.add_argument("--team-models", default=None,
-                    help="comma-separated team models (default: the configured one)")
-    ap.add_argument("--replicates", type=int, default=None,
-                    help="replicates per team model (default: the configuration's)")
+    ap.add_argument(
+        "--team-models",
+        default=None,
+        help="comma-separated team models (default: the configured one)",
+    )
+    ap.add_argument(
+        "--replicates",
+        type=int,
+        default=None,
+        help="replicates per team model (default: the configuration's)",
+    )
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     base = ["progress=false", *args.overrides]
     team_models = args.team_models.split(",") if args.team_models else [None]
     try:
-        cfgs = [validate(compose([*base, *([f"team_model={tm}"] if tm else [])]))
-                for tm in team_models]
+        cfgs = [
+            validate(compose([*base, *([f"team_model={tm}"] if tm else [])])) for tm in team_models
+        ]
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,23 +83,41 @@ def main(argv: list[str] | None = None) -> int:
         f = flatten(r.summary)
         s = r.series
         coord = s[s["profession"] == "coordinator"]
-        rows.append({
-            "team_model": cfgs[i // n].team_model.name, "replicate": i % n,
-            "onset_to_support_mean": f["delay_days.onset_to_support.mean"],
-            "request_to_allocation_mean": f["delay_days.request_to_allocation.mean"],
-            **request_outcomes(r.followed if r.followed is not None else r.episodes),
-            "coordinator_vacancy": (coord["vacant_fte"].sum() / coord["fte"].sum()
-                                    if len(coord) and coord["fte"].sum() > 0 else float("nan")),
-        })
+        rows.append(
+            {
+                "team_model": cfgs[i // n].team_model.name,
+                "replicate": i % n,
+                "onset_to_support_mean": f["delay_days.onset_to_support.mean"],
+                "request_to_allocation_mean": f["delay_days.request_to_allocation.mean"],
+                **request_outcomes(r.followed if r.followed is not None else r.episodes),
+                "coordinator_vacancy": (
+                    coord["vacant_fte"].sum() / coord["fte"].sum()
+                    if len(coord) and coord["fte"].sum() > 0
+                    else float("nan")
+                ),
+            }
+        )
     table = pd.DataFrame(rows)
     closed = sorted(c for c in table.columns if c.startswith("closed_"))
     table[closed] = table[closed].fillna(0).astype(int)
     table["allocated_share"] = table["allocated"] / table["requests"]
-    table = table[["team_model", "replicate", "onset_to_support_mean",
-                   "request_to_allocation_mean", "requests", "allocated", *closed, "waiting",
-                   "allocated_share", "coordinator_vacancy"]]
-    with pd.option_context("display.width", 200, "display.max_columns", 30,
-                           "display.float_format", "{:,.3g}".format):
+    table = table[
+        [
+            "team_model",
+            "replicate",
+            "onset_to_support_mean",
+            "request_to_allocation_mean",
+            "requests",
+            "allocated",
+            *closed,
+            "waiting",
+            "allocated_share",
+            "coordinator_vacancy",
+        ]
+    ]
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.3g}".format
+    ):
         print(table.to_string(index=False))
     return 0
 

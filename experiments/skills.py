@@ -40,12 +40,19 @@ def analyse(table: pd.DataFrame, outdir: Path) -> list[Path]:
         baseline = scenario(min(table["workforce.training_rate"]))
     effects = paired_effects(table, "scenario", baseline)
     effects = effects[effects["scenario"] != baseline]
-    order = [scenario(r) for r in sorted(table["workforce.training_rate"].unique())
-             if scenario(r) != baseline]
+    order = [
+        scenario(r)
+        for r in sorted(table["workforce.training_rate"].unique())
+        if scenario(r) != baseline
+    ]
     paths = [outdir / "effects.csv", outdir / "effects.png"]
     atomic_write_bytes(paths[0], effects.to_csv(index=False).encode())
-    plot_effects(effects, paths[1], f"Effect of identification training "
-                 f"(difference from {baseline}, 95% CI)", order=order)
+    plot_effects(
+        effects,
+        paths[1],
+        f"Effect of identification training (difference from {baseline}, 95% CI)",
+        order=order,
+    )
     return paths
 
 

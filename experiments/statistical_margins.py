@@ -35,22 +35,34 @@ from sim.runner import run_replicate
 #: Seeds the margins are measured on, besides each test's own (the calibration check
 #: uses the configuration's seed, 20080; the M/M/c tests seed 1; the ciw test seed 3;
 #: the monotonicity test seeds 1-3, so its margins and ciw's are measured on 4-8).
-OTHER_SEEDS = {"calibration": (2, 3, 4, 5, 6), "mmc": (2, 3, 4, 5, 6),
-               "monotonicity": (4, 5, 6, 7, 8), "ciw": (4, 5, 6, 7, 8)}
+OTHER_SEEDS = {
+    "calibration": (2, 3, 4, 5, 6),
+    "mmc": (2, 3, 4, 5, 6),
+    "monotonicity": (4, 5, 6, 7, 8),
+    "ciw": (4, 5, 6, 7, 8),
+}
 
 
-def margin_row(check: str, statistic: str, at_test: float, others: Iterable[float],
-               low: float, high: float) -> dict:
+def margin_row(
+    check: str, statistic: str, at_test: float, others: Iterable[float], low: float, high: float
+) -> dict:
     """One row: the statistic at the test seed, the allowed interval, the margin to its
     nearest edge, and the spread (sd) of the statistic over the other seeds."""
     others = np.asarray(list(others), dtype=float)
     spread = float(others.std(ddof=1)) if len(others) > 1 else float("nan")
     margin = float(min(at_test - low, high - at_test))
-    return {"check": check, "statistic": statistic, "test_seed_value": at_test,
-            "low": low, "high": high, "margin": margin,
-            "other_seeds": " ".join(f"{x:.4g}" for x in others), "spread": spread,
-            "margin_over_spread": margin / spread if spread > 0 else float("inf"),
-            "ok": bool(margin >= 2 * spread)}
+    return {
+        "check": check,
+        "statistic": statistic,
+        "test_seed_value": at_test,
+        "low": low,
+        "high": high,
+        "margin": margin,
+        "other_seeds": " ".join(f"{x:.4g}" for x in others),
+        "spread": spread,
+        "margin_over_spread": margin / spread if spread > 0 else float("inf"),
+        "ok": bool(margin >= 2 * spread),
+    }
 
 
 # --------------------------------------------------------------------- calibration
@@ -65,9 +77,16 @@ def calibration_margins(seeds: tuple[int, ...]) -> list[dict]:
         own, _ = check(spec, None, user=["workers=2"])
         other = [check(spec, None, user=["workers=2", f"seed={s}"])[0] for s in seeds]
         for i, t in own.iterrows():
-            rows.append(margin_row(f"calibration {area}", t["metric"], t["simulated"],
-                                   [o.loc[i, "simulated"] for o in other], t["low"],
-                                   t["high"]))
+            rows.append(
+                margin_row(
+                    f"calibration {area}",
+                    t["metric"],
+                    t["simulated"],
+                    [o.loc[i, "simulated"] for o in other],
+                    t["low"],
+                    t["high"],
+                )
+            )
             _print(rows[-1])
     return rows
 
@@ -93,28 +112,42 @@ def monotonicity_margins(seeds: tuple[int, ...]) -> list[dict]:
     at each of the test's seeds 1-3 and at ``seeds``."""
     rows = []
     for tm in ("co_located", "virtual", "tac_only"):
+
         def change(seed: int, tm: str = tm) -> tuple[float, float]:
             out = []
             for scale in (1.0, 2.0):
-                cfg = validate(compose([*BASE, f"team_model={tm}", *ONLY_FAMILY_SUPPORT,
-                                        f"+area.establishment_scale.family_support={scale}"]))
+                cfg = validate(
+                    compose(
+                        [
+                            *BASE,
+                            f"team_model={tm}",
+                            *ONLY_FAMILY_SUPPORT,
+                            f"+area.establishment_scale.family_support={scale}",
+                        ]
+                    )
+                )
                 r = run_replicate(cfg, seed)
                 s = r.series
-                queue = float(s.loc[s["profession"] == "family_support",
-                                    "queue_early_help"].mean())
+                queue = float(s.loc[s["profession"] == "family_support", "queue_early_help"].mean())
                 out.append((family_support_wait(r.episodes), queue))
             (a, qa), (b, qb) = out
             return b - a, qb - qa
+
         test = [change(s) for s in (1, 2, 3)]
         other = [change(s) for s in seeds]
-        worst_wait = max(t[0] for t in test)
-        worst_queue = max(t[1] for t in test)
-        rows.append(margin_row(f"monotonicity {tm}", "wait change, days (worst of seeds 1-3)",
-                               worst_wait, [o[0] for o in other], -np.inf, 1.0))
-        _print(rows[-1])
-        rows.append(margin_row(f"monotonicity {tm}", "queue change (worst of seeds 1-3)",
-                               worst_queue, [o[1] for o in other], -np.inf, 0.5))
-        _print(rows[-1])
+        for i, (statistic, limit) in enumerate((("wait change, days", 1.0), ("queue change", 0.5))):
+            worst = max(t[i] for t in test)
+            rows.append(
+                margin_row(
+                    f"monotonicity {tm}",
+                    f"{statistic} (worst of seeds 1-3)",
+                    worst,
+                    [o[i] for o in other],
+                    -np.inf,
+                    limit,
+                )
+            )
+            _print(rows[-1])
     return rows
 
 
@@ -137,10 +170,12 @@ def mmc_margins(seeds: tuple[int, ...]) -> list[dict]:
         ts = {}
         for p, (_, summary, _) in out.items():
             w = summary["mean_wait_days"]
-            ts[p] = v.standardised_gap(w["mean"], w["ci95"], v.MMC_REPLICATES,
-                                       summary["erlang_c_mean_wait_days"])
-        print(f"  seed {seed}: t by point {({p: round(t, 2) for p, t in ts.items()})}",
-              flush=True)
+            ts[p] = v.standardised_gap(
+                w["mean"], w["ci95"], v.MMC_REPLICATES, summary["erlang_c_mean_wait_days"]
+            )
+        print(
+            f"  seed {seed}: t by point { ({p: round(t, 2) for p, t in ts.items()}) }", flush=True
+        )
         return ts
 
     own = t_values(1)
@@ -148,16 +183,31 @@ def mmc_margins(seeds: tuple[int, ...]) -> list[dict]:
     limit = v.agreement_limit(v.MMC_REPLICATES - 1)
     rows = []
     for p in points:
-        rows.append(margin_row(f"mmc c={p[0]} rho={p[1]}", "t against Erlang C", own[p],
-                               [o[p] for o in other], -limit, limit))
+        rows.append(
+            margin_row(
+                f"mmc c={p[0]} rho={p[1]}",
+                "t against Erlang C",
+                own[p],
+                [o[p] for o in other],
+                -limit,
+                limit,
+            )
+        )
         _print(rows[-1])
 
     def chi2(ts: dict) -> float:
         return v.combined_chi2([ts[p] for p in v.MMC_GRID], v.MMC_REPLICATES - 1)
 
-    rows.append(margin_row("mmc grid", "combined chi-square", chi2(own),
-                           [chi2(o) for o in other], -np.inf,
-                           float(stats.chi2.ppf(v.AGREEMENT_LEVEL, len(v.MMC_GRID)))))
+    rows.append(
+        margin_row(
+            "mmc grid",
+            "combined chi-square",
+            chi2(own),
+            [chi2(o) for o in other],
+            -np.inf,
+            float(stats.chi2.ppf(v.AGREEMENT_LEVEL, len(v.MMC_GRID))),
+        )
+    )
     _print(rows[-1])
     return rows
 
@@ -175,8 +225,11 @@ def ciw_margins(seeds: tuple[int, ...]) -> list[dict]:
     from sim import validation as v
 
     def measure(seed: int) -> dict[str, float]:
-        overrides = [o for o in v.mmc_overrides(5, 0.8, v.MMC_CIW_CUSTOMERS, 6, seed=seed)
-                     if not o.startswith(("experiment=", "progress="))]
+        overrides = [
+            o
+            for o in v.mmc_overrides(5, 0.8, v.MMC_CIW_CUSTOMERS, 6, seed=seed)
+            if not o.startswith(("experiment=", "progress="))
+        ]
         out = verify_mmc_ciw.compare(overrides)
         t, df = verify_mmc_ciw.welch_t(out)
         res = {"t": t, "limit": v.agreement_limit(df)}
@@ -188,21 +241,40 @@ def ciw_margins(seeds: tuple[int, ...]) -> list[dict]:
 
     own = measure(3)
     other = [measure(s) for s in seeds]
-    rows = [margin_row("ciw", "Welch t of model - ciw", own["t"], [o["t"] for o in other],
-                       -own["limit"], own["limit"])]
+    rows = [
+        margin_row(
+            "ciw",
+            "Welch t of model - ciw",
+            own["t"],
+            [o["t"] for o in other],
+            -own["limit"],
+            own["limit"],
+        )
+    ]
     for name in ("model", "ciw"):
-        rows.append(margin_row("ciw", f"{name} 95% interval width / Erlang C", own[name],
-                               [o[name] for o in other], -np.inf, 0.5))
+        rows.append(
+            margin_row(
+                "ciw",
+                f"{name} 95% interval width / Erlang C",
+                own[name],
+                [o[name] for o in other],
+                -np.inf,
+                0.5,
+            )
+        )
     for r in rows:
         _print(r)
     return rows
 
 
 def _print(row: dict) -> None:
-    print(f"{row['check']}: {row['statistic']} = {row['test_seed_value']:.4g} "
-          f"(allowed {row['low']:.4g} to {row['high']:.4g}); margin {row['margin']:.4g}, "
-          f"spread {row['spread']:.3g} over seeds [{row['other_seeds']}]"
-          f" -> {'ok' if row['ok'] else 'MARGIN UNDER TWICE THE SPREAD'}", flush=True)
+    print(
+        f"{row['check']}: {row['statistic']} = {row['test_seed_value']:.4g} "
+        f"(allowed {row['low']:.4g} to {row['high']:.4g}); margin {row['margin']:.4g}, "
+        f"spread {row['spread']:.3g} over seeds [{row['other_seeds']}]"
+        f" -> {'ok' if row['ok'] else 'MARGIN UNDER TWICE THE SPREAD'}",
+        flush=True,
+    )
 
 
 CHECKS: dict[str, Callable[[tuple[int, ...]], list[dict]]] = {
@@ -217,21 +289,31 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", help=f"one of {', '.join(CHECKS)}")
-    ap.add_argument("--seeds", default=None,
-                    help="other seeds, comma-separated (default: 2-6; 4-8 for monotonicity "
-                    "and ciw)")
+    ap.add_argument(
+        "--seeds",
+        default=None,
+        help="other seeds, comma-separated (default: 2-6; 4-8 for monotonicity and ciw)",
+    )
     ap.add_argument("--out", default=".", help="folder for <check>_margins.csv")
     args = ap.parse_args(argv)
     if args.check not in CHECKS:
-        print(f"error: check = {args.check!r} is not known: it must be one of "
-              f"{', '.join(CHECKS)}.", file=sys.stderr)
+        print(
+            f"error: check = {args.check!r} is not known: it must be one of {', '.join(CHECKS)}.",
+            file=sys.stderr,
+        )
         return 2
     try:
-        seeds = (OTHER_SEEDS[args.check] if args.seeds is None
-                 else tuple(int(s) for s in args.seeds.split(",")))
+        seeds = (
+            OTHER_SEEDS[args.check]
+            if args.seeds is None
+            else tuple(int(s) for s in args.seeds.split(","))
+        )
     except ValueError:
-        print(f"error: --seeds = {args.seeds!r} is not allowed: it must be whole numbers "
-              "separated by commas.", file=sys.stderr)
+        print(
+            f"error: --seeds = {args.seeds!r} is not allowed: it must be whole numbers "
+            "separated by commas.",
+            file=sys.stderr,
+        )
         return 2
     try:
         rows = CHECKS[args.check](seeds)
@@ -242,8 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(out / f"{args.check}_margins.csv", index=False)
     bad = [r for r in rows if not r["ok"]]
-    print(f"{len(rows) - len(bad)} of {len(rows)} statistics keep a margin of at least twice "
-          f"the spread; written to {out / (args.check + '_margins.csv')}")
+    print(
+        f"{len(rows) - len(bad)} of {len(rows)} statistics keep a margin of at least twice "
+        f"the spread; written to {out / (args.check + '_margins.csv')}"
+    )
     return 0
 
 

@@ -49,8 +49,12 @@ def vacancy_plot(sweep_dir: Path, table: pd.DataFrame, path: Path) -> Path:
         series = pd.read_parquet(sweep_dir / str(row["job"]) / "series.parquet")
         sw = series[(series["profession"] == "social_worker") & (series["replicate"] == 0)]
         by_day = sw.groupby("day")[["vacant_fte", "fte"]].sum()
-        ax.plot(by_day.index / 365.25, 100 * by_day["vacant_fte"] / by_day["fte"],
-                color=EXTRA[i % len(EXTRA)], label=row["scenario"])
+        ax.plot(
+            by_day.index / 365.25,
+            100 * by_day["vacant_fte"] / by_day["fte"],
+            color=EXTRA[i % len(EXTRA)],
+            label=row["scenario"],
+        )
     ax.set_xlabel("years after the warm-up")
     ax.set_ylabel("social worker posts vacant (%)")
     ax.legend(frameon=False, fontsize=8)
@@ -66,8 +70,11 @@ def analyse(table: pd.DataFrame, outdir: Path) -> list[Path]:
     effects = effects[effects["scenario"] != BASELINE]
     paths = [outdir / "effects.csv", outdir / "effects.png", outdir / "vacancies.png"]
     atomic_write_bytes(paths[0], effects.to_csv(index=False).encode())
-    plot_effects(effects, paths[1], "Effect of the social worker vacancy shock "
-                 "(difference from steady 10%, 95% CI)")
+    plot_effects(
+        effects,
+        paths[1],
+        "Effect of the social worker vacancy shock (difference from steady 10%, 95% CI)",
+    )
     vacancy_plot(outdir.parent, table, paths[2])
     return paths
 

@@ -35,21 +35,25 @@ from sim.summary import mean_ci  # noqa: E402
 from sim.validation import mmc_mean_wait_days  # noqa: E402
 
 
-def ciw_replicate(servers: int, lam: float, mu: float, warmup_days: float,
-                  horizon_days: float, seed: int) -> tuple[float, int]:
+def ciw_replicate(
+    servers: int, lam: float, mu: float, warmup_days: float, horizon_days: float, seed: int
+) -> tuple[float, int]:
     """Mean wait (days) of customers arriving in ``[warmup, warmup + horizon)`` and served,
     and the number of customers simulated in all, for one ciw run of an M/M/c queue."""
     import ciw
 
     ciw.seed(seed)
-    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=lam)],
-                                 service_distributions=[ciw.dists.Exponential(rate=mu)],
-                                 number_of_servers=[servers])
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=lam)],
+        service_distributions=[ciw.dists.Exponential(rate=mu)],
+        number_of_servers=[servers],
+    )
     q = ciw.Simulation(network)
     q.simulate_until_max_time(warmup_days + horizon_days)
     recs = q.get_all_records()
-    waits = [r.waiting_time for r in recs
-             if warmup_days <= r.arrival_date < warmup_days + horizon_days]
+    waits = [
+        r.waiting_time for r in recs if warmup_days <= r.arrival_date < warmup_days + horizon_days
+    ]
     # Customers still waiting at the end have no record (as in the model, where a
     # request not yet allocated has no allocation day).
     return (float(np.mean(waits)) if waits else float("nan")), len(recs)
@@ -76,17 +80,25 @@ def compare(overrides: list[str]) -> dict[str, Any]:
     # The model simulates its warm-up customers too: count them for the throughput.
     model_customers = sum(len(r.episodes) for r in result.replicates)
     return {
-        "servers": c, "utilisation": rho, "mean_service_days": s,
-        "replicates": cfg.replicates, "years": cfg.years, "warmup_days": warmup_days,
+        "servers": c,
+        "utilisation": rho,
+        "mean_service_days": s,
+        "replicates": cfg.replicates,
+        "years": cfg.years,
+        "warmup_days": warmup_days,
         "erlang_c_mean_wait_days": mmc_mean_wait_days(c, rho, s),
-        "model": {"mean_wait_days": model["mean_wait_days"],
-                  "customers_observed": model["customers"],
-                  "seconds": t_model,
-                  "customers_per_second": model_customers * (1 + warmup_days / horizon_days)
-                  / t_model},
-        "ciw": {"mean_wait_days": mean_ci([w for w, _ in runs]),
-                "customers_simulated": ciw_customers, "seconds": t_ciw,
-                "customers_per_second": ciw_customers / t_ciw},
+        "model": {
+            "mean_wait_days": model["mean_wait_days"],
+            "customers_observed": model["customers"],
+            "seconds": t_model,
+            "customers_per_second": model_customers * (1 + warmup_days / horizon_days) / t_model,
+        },
+        "ciw": {
+            "mean_wait_days": mean_ci([w for w, _ in runs]),
+            "customers_simulated": ciw_customers,
+            "seconds": t_ciw,
+            "customers_per_second": ciw_customers / t_ciw,
+        },
     }
 
 
@@ -110,7 +122,7 @@ def welch_t(out: dict[str, Any]) -> tuple[float, float]:
         half = (r["ci95"][1] - r["ci95"][0]) / 2
         se.append(half / stats.t.ppf(0.975, r["n"] - 1))
     v1, v2 = se[0] ** 2, se[1] ** 2
-    df = (v1 + v2) ** 2 / (v1 ** 2 / (m["n"] - 1) + v2 ** 2 / (q["n"] - 1))
+    df = (v1 + v2) ** 2 / (v1**2 / (m["n"] - 1) + v2**2 / (q["n"] - 1))
     return (m["mean"] - q["mean"]) / (v1 + v2) ** 0.5, df
 
 
@@ -135,27 +147,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     m, q = out["model"], out["ciw"]
-    print(f"M/M/{out['servers']}, utilisation {out['utilisation']}, mean service "
-          f"{out['mean_service_days']} days; {out['replicates']} replicates of "
-          f"{out['years']} years after {out['warmup_days']:.0f} days' warm-up")
+    print(
+        f"M/M/{out['servers']}, utilisation {out['utilisation']}, mean service "
+        f"{out['mean_service_days']} days; {out['replicates']} replicates of "
+        f"{out['years']} years after {out['warmup_days']:.0f} days' warm-up"
+    )
     print(f"Erlang C mean wait: {out['erlang_c_mean_wait_days']:.4f} days")
     for name, r in (("model", m), ("ciw", q)):
         w = r["mean_wait_days"]
-        print(f"{name:>5}: mean wait {w['mean']:.4f} days (95% CI {w['ci95'][0]:.4f}-"
-              f"{w['ci95'][1]:.4f}); {r['customers_per_second']:,.0f} customers/s")
-    print("agree within their 95% confidence intervals (the intervals overlap): "
-          + ("yes" if intervals_overlap(out) else "NO"))
+        print(
+            f"{name:>5}: mean wait {w['mean']:.4f} days (95% CI {w['ci95'][0]:.4f}-"
+            f"{w['ci95'][1]:.4f}); {r['customers_per_second']:,.0f} customers/s"
+        )
+    print(
+        "agree within their 95% confidence intervals (the intervals overlap): "
+        + ("yes" if intervals_overlap(out) else "NO")
+    )
     t, df = welch_t(out)
-    print(f"Welch t of the difference: {t:.2f} ({df:.1f} df); its 95% interval contains 0: "
-          + ("yes" if means_agree(out) else "no") + "; its 99.9% interval (the test's): "
-          + ("yes" if means_agree(out, 0.999) else "NO"))
+    print(
+        f"Welch t of the difference: {t:.2f} ({df:.1f} df); its 95% interval contains 0: "
+        + ("yes" if means_agree(out) else "no")
+        + "; its 99.9% interval (the test's): "
+        + ("yes" if means_agree(out, 0.999) else "NO")
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "mmc_vs_ciw.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    rows = [{"simulator": name, "mean_wait_days": r["mean_wait_days"]["mean"],
-             "ci_low": r["mean_wait_days"]["ci95"][0], "ci_high": r["mean_wait_days"]["ci95"][1],
-             "customers_per_second": r["customers_per_second"],
-             "erlang_c_mean_wait_days": out["erlang_c_mean_wait_days"]}
-            for name, r in (("model", m), ("ciw", q))]
+    rows = [
+        {
+            "simulator": name,
+            "mean_wait_days": r["mean_wait_days"]["mean"],
+            "ci_low": r["mean_wait_days"]["ci95"][0],
+            "ci_high": r["mean_wait_days"]["ci95"][1],
+            "customers_per_second": r["customers_per_second"],
+            "erlang_c_mean_wait_days": out["erlang_c_mean_wait_days"],
+        }
+        for name, r in (("model", m), ("ciw", q))
+    ]
     pd.DataFrame(rows).to_csv(args.out / "mmc_vs_ciw.csv", index=False)
     return 0
 

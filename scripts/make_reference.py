@@ -59,7 +59,8 @@ FILES: tuple[str, ...] = ("summary.json", "digests.json")
 REGENERATE_HINT: str = (
     "If the change is meant to alter the model's results, regenerate the references with "
     "`python scripts/make_reference.py` and commit them in a commit of their own saying "
-    "why the results changed; otherwise the change has altered the model's behaviour.")
+    "why the results changed; otherwise the change has altered the model's behaviour."
+)
 
 
 def load_config() -> dict[str, list[str]]:
@@ -118,8 +119,10 @@ def _kind(column: pd.Series) -> str:
         return "float"
     if pd.api.types.is_string_dtype(column):
         return "string"
-    raise TypeError(f"column {column.name!r} has dtype {dtype}, which the reference "
-                    "digests do not cover (bool, int, float and string only)")
+    raise TypeError(
+        f"column {column.name!r} has dtype {dtype}, which the reference "
+        "digests do not cover (bool, int, float and string only)"
+    )
 
 
 def _value(value: Any, kind: str) -> Any:
@@ -167,11 +170,14 @@ def table_digest(df: pd.DataFrame) -> dict[str, Any]:
     for name in df.columns:
         kind = _kind(df[name])
         values = [_value(v, kind) for v in df[name].tolist()]
-        columns.append({"name": str(name), "kind": kind,
-                        "sha256": _sha256([str(name), kind, values])})
-    return {"rows": len(df), "columns": columns,
-            "sha256": _sha256([len(df), [[c["name"], c["kind"], c["sha256"]]
-                                         for c in columns]])}
+        columns.append(
+            {"name": str(name), "kind": kind, "sha256": _sha256([str(name), kind, values])}
+        )
+    return {
+        "rows": len(df),
+        "columns": columns,
+        "sha256": _sha256([len(df), [[c["name"], c["kind"], c["sha256"]] for c in columns]]),
+    }
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -204,8 +210,10 @@ def reference_outputs(team_model: str) -> dict[str, bytes]:
         outdir = Path(tmp)
         write_scenario(outdir, cfg, result)
         summary = (outdir / "summary.json").read_bytes()
-        digests = {path.stem: table_digest(pd.read_parquet(path))
-                   for path in sorted(outdir.glob("*.parquet"))}
+        digests = {
+            path.stem: table_digest(pd.read_parquet(path))
+            for path in sorted(outdir.glob("*.parquet"))
+        }
     return {"summary.json": summary, "digests.json": _json_bytes(digests)}
 
 
@@ -214,11 +222,19 @@ def reference_outputs(team_model: str) -> dict[str, bytes]:
 
 def _summary_difference(expected: bytes, actual: bytes, limit: int = 12) -> str:
     """The first lines of a diff of two ``summary.json`` texts."""
-    diff = list(difflib.unified_diff(expected.decode().splitlines(),
-                                     actual.decode().splitlines(),
-                                     "reference", "this run", n=0, lineterm=""))
-    shown = diff[:limit] + ([f"... ({len(diff) - limit} more diff lines)"]
-                            if len(diff) > limit else [])
+    diff = list(
+        difflib.unified_diff(
+            expected.decode().splitlines(),
+            actual.decode().splitlines(),
+            "reference",
+            "this run",
+            n=0,
+            lineterm="",
+        )
+    )
+    shown = diff[:limit] + (
+        [f"... ({len(diff) - limit} more diff lines)"] if len(diff) > limit else []
+    )
     return "\n".join("    " + line for line in shown)
 
 
@@ -243,8 +259,11 @@ def _digest_differences(expected: dict[str, Any], actual: dict[str, Any]) -> lis
         if e_cols != a_cols:
             parts.append(f"columns {a_cols} instead of {e_cols}")
         elif e["rows"] == a["rows"]:
-            changed = [ec["name"] for ec, ac in zip(e["columns"], a["columns"])
-                       if ec["sha256"] != ac["sha256"]]
+            changed = [
+                ec["name"]
+                for ec, ac in zip(e["columns"], a["columns"], strict=True)
+                if ec["sha256"] != ac["sha256"]
+            ]
             if changed:
                 shown = ", ".join(changed[:8])
                 more = f" and {len(changed) - 8} more" if len(changed) > 8 else ""
@@ -253,8 +272,9 @@ def _digest_differences(expected: dict[str, Any], actual: dict[str, Any]) -> lis
     return out
 
 
-def differences(team_model: str, outputs: dict[str, bytes],
-                reference_dir: Path = REFERENCE_DIR) -> list[str]:
+def differences(
+    team_model: str, outputs: dict[str, bytes], reference_dir: Path = REFERENCE_DIR
+) -> list[str]:
     """Plain messages naming each reference file of ``team_model`` that ``outputs`` differ from.
 
     None when ``outputs`` are exactly the committed reference.
@@ -284,17 +304,21 @@ def differences(team_model: str, outputs: dict[str, bytes],
         actual = outputs[name]
         if name == "summary.json":
             if expected != actual:
-                out.append(f"{label} differs from this run's summary.json:\n"
-                           + _summary_difference(expected, actual))
+                out.append(
+                    f"{label} differs from this run's summary.json:\n"
+                    + _summary_difference(expected, actual)
+                )
         elif json.loads(expected) != json.loads(actual):
-            out.append(f"{label} differs from this run's tables: "
-                       + "; ".join(_digest_differences(json.loads(expected),
-                                                       json.loads(actual))))
+            out.append(
+                f"{label} differs from this run's tables: "
+                + "; ".join(_digest_differences(json.loads(expected), json.loads(actual)))
+            )
     return out
 
 
-def write_references(team_model: str, outputs: dict[str, bytes],
-                     reference_dir: Path = REFERENCE_DIR) -> list[Path]:
+def write_references(
+    team_model: str, outputs: dict[str, bytes], reference_dir: Path = REFERENCE_DIR
+) -> list[Path]:
     """Write ``outputs`` to ``reference_dir/<team_model>/`` and return the paths written."""
     folder = reference_dir / team_model
     folder.mkdir(parents=True, exist_ok=True)
@@ -316,11 +340,15 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         description="Regenerate the regression test's reference outputs (only when a "
-                    "change is meant to alter results; commit them in their own commit "
-                    "saying why).")
-    parser.add_argument("--check", action="store_true",
-                        help="compare a fresh run with the references instead of writing; "
-                             "exit 1 naming each team model and file that differ")
+        "change is meant to alter results; commit them in their own commit "
+        "saying why)."
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare a fresh run with the references instead of writing; "
+        "exit 1 naming each team model and file that differ",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     problems = []
@@ -332,8 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{team_model}: " + ("differs" if found else "matches the reference"))
         else:
             written = write_references(team_model, outputs)
-            print(f"{team_model}: wrote " + ", ".join(str(p.relative_to(REPO))
-                                                      for p in written))
+            print(f"{team_model}: wrote " + ", ".join(str(p.relative_to(REPO)) for p in written))
     if problems:
         print("\nThe model's outputs differ from the committed reference:", file=sys.stderr)
         for problem in problems:

@@ -48,8 +48,9 @@ class ChildAgent(mesa.Agent):
     family_agent : the child's family.
     """
 
-    def __init__(self, model: ChildrensServicesModel, child: int, episode: Episode,
-                 family_agent: FamilyAgent) -> None:
+    def __init__(
+        self, model: ChildrensServicesModel, child: int, episode: Episode, family_agent: FamilyAgent
+    ) -> None:
         super().__init__(model)
         self.child = child
         self.episode = episode
@@ -80,7 +81,7 @@ class Practitioner(mesa.Agent):
         super().__init__(model)
         self.pid = pid
         self.diary: deque[list] = deque()
-        self.diary_mark = 0.0       # time up to which diary progress is booked
+        self.diary_mark = 0.0  # time up to which diary progress is booked
         self.diary_version = 0
         self.leads: set[Episode] = set()
 

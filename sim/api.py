@@ -14,6 +14,7 @@ disk) and use the Okabe-Ito colours of :mod:`sim.plots`.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ METRIC_LABELS: dict[str, str] = {
     "delay_days.tac_meeting_to_support.median": "TAC meeting → support (median days)",
     "delay_days.onset_to_support.median": "Need emerges → support starts (median days)",
     "delay_days.request_to_allocation.median": "Support requested → members allocated "
-                                               "(median days)",
+    "(median days)",
     "referrals_per_10k": "Referrals to social care (per 10,000 children a year)",
     "unmet_demand_hours": "Unmet demand (hours a year)",
     "staff_cost": "Cost of multi-agency and specialist work (£ a year)",
@@ -127,8 +128,9 @@ def _last_wins(overrides: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- grids
 
 
-def run_grid(scenarios: Mapping[Hashable, Sequence[str]], common: Sequence[str] = (),
-             progress: bool = True) -> dict[Hashable, ScenarioResult]:
+def run_grid(
+    scenarios: Mapping[Hashable, Sequence[str]], common: Sequence[str] = (), progress: bool = True
+) -> dict[Hashable, ScenarioResult]:
     """Run several scenarios with the same replicate seeds (common random numbers).
 
     Parameters
@@ -148,8 +150,10 @@ def run_grid(scenarios: Mapping[Hashable, Sequence[str]], common: Sequence[str] 
     dict
         Scenario key to :class:`sim.runner.ScenarioResult`, in the order given.
     """
-    cfgs = {key: configure(*common, *ov, f"progress={str(progress).lower()}")
-            for key, ov in scenarios.items()}
+    cfgs = {
+        key: configure(*common, *ov, f"progress={str(progress).lower()}")
+        for key, ov in scenarios.items()
+    }
     return run_comparison(cfgs, progress=progress)
 
 
@@ -163,11 +167,14 @@ def _key_columns(key: Hashable, names: Sequence[str]) -> dict[str, Any]:
     parts = key if isinstance(key, tuple) else (key,)
     if len(parts) != len(names):
         raise ValueError(f"scenario key {key!r} does not match the names {list(names)}")
-    return dict(zip(names, parts))
+    return dict(zip(names, parts, strict=True))
 
 
-def metric_table(results: Mapping[Hashable, ScenarioResult], metrics: Sequence[str],
-                 names: Sequence[str] = ("scenario",)) -> pd.DataFrame:
+def metric_table(
+    results: Mapping[Hashable, ScenarioResult],
+    metrics: Sequence[str],
+    names: Sequence[str] = ("scenario",),
+) -> pd.DataFrame:
     """Mean and 95% confidence interval over replicates of each metric in each scenario.
 
     Parameters
@@ -191,24 +198,30 @@ def metric_table(results: Mapping[Hashable, ScenarioResult], metrics: Sequence[s
     for key, result in results.items():
         for metric in metrics:
             stat = mean_ci(metric_values(result, metric))
-            rows.append({**_key_columns(key, names), "metric": metric,
-                         **_stat_columns(stat)})
+            rows.append({**_key_columns(key, names), "metric": metric, **_stat_columns(stat)})
     return pd.DataFrame(rows)
 
 
 def _stat_columns(stat: Mapping[str, Any]) -> dict[str, float]:
     lo, hi = stat["ci95"]
-    return {"mean": _num(stat["mean"]), "ci_low": _num(lo), "ci_high": _num(hi),
-            "n": int(stat["n"])}
+    return {
+        "mean": _num(stat["mean"]),
+        "ci_low": _num(lo),
+        "ci_high": _num(hi),
+        "n": int(stat["n"]),
+    }
 
 
 def _num(x: Any) -> float:
     return math.nan if x is None else float(x)
 
 
-def paired_table(results: Mapping[Hashable, ScenarioResult],
-                 baselines: Mapping[Hashable, Hashable], metrics: Sequence[str],
-                 names: Sequence[str] = ("scenario",)) -> pd.DataFrame:
+def paired_table(
+    results: Mapping[Hashable, ScenarioResult],
+    baselines: Mapping[Hashable, Hashable],
+    metrics: Sequence[str],
+    names: Sequence[str] = ("scenario",),
+) -> pd.DataFrame:
     """Paired differences (scenario − its baseline), replicate by replicate.
 
     Replicate *r* of every scenario in a grid runs from the same seed, so the difference
@@ -238,24 +251,38 @@ def paired_table(results: Mapping[Hashable, ScenarioResult],
         for metric in metrics:
             a = metric_values(results[key], metric)
             b = metric_values(results[base_key], metric)
-            stat = mean_ci([x - y for x, y in zip(a, b)])
+            stat = mean_ci([x - y for x, y in zip(a, b, strict=True)])
             cols = _stat_columns(stat)
-            rows.append({**_key_columns(key, names), "metric": metric,
-                         "baseline_mean": _num(mean_ci(b)["mean"]),
-                         "diff": cols.pop("mean"), **cols})
+            rows.append(
+                {
+                    **_key_columns(key, names),
+                    "metric": metric,
+                    "baseline_mean": _num(mean_ci(b)["mean"]),
+                    "diff": cols.pop("mean"),
+                    **cols,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def utilisation_table(results: Mapping[Hashable, ScenarioResult],
-                      names: Sequence[str] = ("scenario",)) -> pd.DataFrame:
+def utilisation_table(
+    results: Mapping[Hashable, ScenarioResult], names: Sequence[str] = ("scenario",)
+) -> pd.DataFrame:
     """Utilisation of each profession's multi-agency hours, with 95% CIs over replicates.
 
     Returns the rows of :func:`metric_table` for every ``utilisation.<profession>``
     metric that has a value, with an extra ``profession`` column. Professions whose
     multi-agency hours are never used (utilisation 0 in every scenario) are left out.
     """
-    metrics = sorted({k for r in results.values() for s in r.summaries
-                      for k in flatten(s) if k.startswith("utilisation.")})
+    metrics = sorted(
+        {
+            k
+            for r in results.values()
+            for s in r.summaries
+            for k in flatten(s)
+            if k.startswith("utilisation.")
+        }
+    )
     table = metric_table(results, metrics, names)
     table["profession"] = table["metric"].str.removeprefix("utilisation.")
     used = table.groupby("profession")["mean"].max()
@@ -314,8 +341,10 @@ def lever_overrides(cfg: Config, profession: str, budget: float) -> tuple[list[s
     """
     base = establishment_fte(cfg, profession)
     if base <= 0:
-        raise ValueError(f"profession {profession!r} has no posts in the establishment, "
-                         "so its establishment cannot be scaled")
+        raise ValueError(
+            f"profession {profession!r} has no posts in the establishment, "
+            "so its establishment cannot be scaled"
+        )
     extra = budget / post_cost_per_year(cfg, profession)
     multiplier = cfg.area.establishment_scale.get(profession, 1.0) * (1 + extra / base)
     return [f"+area.establishment_scale.{profession}={multiplier:.9g}"], extra
@@ -340,9 +369,13 @@ class LeverStudy:
     post_cost: dict[str, float] = field(default_factory=dict)
 
 
-def run_workforce_levers(team_models: Sequence[str], professions: Sequence[str],
-                         budget: float, common: Sequence[str] = (),
-                         progress: bool = True) -> LeverStudy:
+def run_workforce_levers(
+    team_models: Sequence[str],
+    professions: Sequence[str],
+    budget: float,
+    common: Sequence[str] = (),
+    progress: bool = True,
+) -> LeverStudy:
     """Under each team model, add ``budget`` pounds a year of posts of each profession.
 
     Every scenario (each team model's baseline and each lever) runs with the same
@@ -378,8 +411,9 @@ def run_workforce_levers(team_models: Sequence[str], professions: Sequence[str],
     return LeverStudy(results, extra, budget, costs)
 
 
-def lever_table(study: LeverStudy, metrics: Sequence[str],
-                per_pounds: float = 100_000.0) -> pd.DataFrame:
+def lever_table(
+    study: LeverStudy, metrics: Sequence[str], per_pounds: float = 100_000.0
+) -> pd.DataFrame:
     """Effect of each lever against its team model's baseline, per post and per pound.
 
     Parameters
@@ -401,10 +435,19 @@ def lever_table(study: LeverStudy, metrics: Sequence[str],
         ``budget``) with their intervals ``per_budget_low``, ``per_budget_high``.
         These are finite differences over the whole budget, not derivatives.
     """
-    baselines = {key: (key[0], "baseline") for key in study.results if key[1] != "baseline"}
+    keys = typing.cast(list[tuple[str, str]], list(study.results))
+    baselines: dict[Hashable, Hashable] = {
+        key: (key[0], "baseline") for key in keys if key[1] != "baseline"
+    }
     table = paired_table(study.results, baselines, metrics, ("team_model", "profession"))
-    table.insert(2, "extra_fte", [study.extra_fte[(t, p)] for t, p in
-                                  zip(table["team_model"], table["profession"])])
+    table.insert(
+        2,
+        "extra_fte",
+        [
+            study.extra_fte[(t, p)]
+            for t, p in zip(table["team_model"], table["profession"], strict=True)
+        ],
+    )
     table.insert(3, "post_cost", table["profession"].map(study.post_cost))
     table.insert(4, "budget", study.budget)
     table["per_post"] = table["diff"] / table["extra_fte"]
@@ -450,9 +493,14 @@ def _yerr(df: pd.DataFrame, mean: str = "mean", scale: float = 1.0) -> np.ndarra
     return np.nan_to_num(np.vstack([m - lo, hi - m]))
 
 
-def grid_plot(table: pd.DataFrame, metric: str, own: Mapping[str, str] | None = None,
-              scale: float = 1.0, ylabel: str | None = None,
-              title: str | None = None) -> Figure:
+def grid_plot(
+    table: pd.DataFrame,
+    metric: str,
+    own: Mapping[str, str] | None = None,
+    scale: float = 1.0,
+    ylabel: str | None = None,
+    title: str | None = None,
+) -> Figure:
     """Bars of one metric: a panel per area, a bar per team model, 95% CI whiskers.
 
     Parameters
@@ -469,25 +517,33 @@ def grid_plot(table: pd.DataFrame, metric: str, own: Mapping[str, str] | None = 
     plt = _plt()
     sub = table[table["metric"] == metric]
     areas = list(dict.fromkeys(sub["area"]))
-    fig, axes = plt.subplots(1, len(areas), figsize=(3.6 * len(areas), 3.8), sharey=True,
-                             squeeze=False)
-    for ax, area in zip(axes[0], areas):
+    fig, axes = plt.subplots(
+        1, len(areas), figsize=(3.6 * len(areas), 3.8), sharey=True, squeeze=False
+    )
+    for ax, area in zip(axes[0], areas, strict=True):
         rows = sub[sub["area"] == area]
         models = list(rows["team_model"])
-        bars = ax.bar([_label(m).replace(" ", "\n", 1) for m in models],
-                      rows["mean"].to_numpy(float) * scale, yerr=_yerr(rows, scale=scale),
-                      capsize=5, color=[_colour(m, i) for i, m in enumerate(models)])
+        bars = ax.bar(
+            [_label(m).replace(" ", "\n", 1) for m in models],
+            rows["mean"].to_numpy(float) * scale,
+            yerr=_yerr(rows, scale=scale),
+            capsize=5,
+            color=[_colour(m, i) for i, m in enumerate(models)],
+        )
         if own and area in own:
-            for bar, m in zip(bars, models):
+            for bar, m in zip(bars, models, strict=True):
                 if m == own[area]:
                     bar.set_edgecolor("black")
                     bar.set_linewidth(2)
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
     axes[0][0].set_ylabel(ylabel or METRIC_LABELS.get(metric, metric))
-    fig.suptitle(title or METRIC_LABELS.get(metric, metric)
-                 + "\n(mean over replicates; whiskers 95% CI; outline: the area's own model)",
-                 fontsize=10)
+    fig.suptitle(
+        title
+        or METRIC_LABELS.get(metric, metric)
+        + "\n(mean over replicates; whiskers 95% CI; outline: the area's own model)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return _done(fig)
 
@@ -504,16 +560,27 @@ def delay_grid_plot(table: pd.DataFrame, stages: Sequence[str] | None = None) ->
     stages = list(stages or [s for s, _, _ in STAGES])
     areas = list(dict.fromkeys(table["area"]))
     models = list(dict.fromkeys(table["team_model"]))
-    fig, axes = plt.subplots(len(areas), 1, figsize=(10, 3.0 * len(areas)), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(areas), 1, figsize=(10, 3.0 * len(areas)), sharex=True, squeeze=False
+    )
     x = np.arange(len(stages))
     width = 0.8 / max(len(models), 1)
-    for ax, area in zip(axes[:, 0], areas):
+    for ax, area in zip(axes[:, 0], areas, strict=True):
         for i, m in enumerate(models):
-            rows = (table[(table["area"] == area) & (table["team_model"] == m)]
-                    .set_index("metric").reindex([f"delay_days.{s}.median" for s in stages]))
-            ax.bar(x + (i - (len(models) - 1) / 2) * width, rows["mean"].to_numpy(float),
-                   width, yerr=_yerr(rows), capsize=3, color=_colour(m, i), label=_label(m))
+            rows = (
+                table[(table["area"] == area) & (table["team_model"] == m)]
+                .set_index("metric")
+                .reindex([f"delay_days.{s}.median" for s in stages])
+            )
+            ax.bar(
+                x + (i - (len(models) - 1) / 2) * width,
+                rows["mean"].to_numpy(float),
+                width,
+                yerr=_yerr(rows),
+                capsize=3,
+                color=_colour(m, i),
+                label=_label(m),
+            )
         ax.set_ylabel("Median delay (days)")
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
     axes[-1, 0].set_xticks(x, [STAGE_LABELS.get(s, s) for s in stages], fontsize=8)
@@ -523,9 +590,12 @@ def delay_grid_plot(table: pd.DataFrame, stages: Sequence[str] | None = None) ->
     return _done(fig)
 
 
-def paired_plot(diffs: pd.DataFrame, metrics: Sequence[str],
-                scale: Mapping[str, float] | None = None,
-                labels: Mapping[str, str] | None = None) -> Figure:
+def paired_plot(
+    diffs: pd.DataFrame,
+    metrics: Sequence[str],
+    scale: Mapping[str, float] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
     """Forest plot of paired differences against each area's own model, with 95% CIs.
 
     ``diffs`` is a :func:`paired_table` with ``names=("area", "team_model")``; rows where
@@ -536,25 +606,33 @@ def paired_plot(diffs: pd.DataFrame, metrics: Sequence[str],
     labels = dict(labels or {})
     d = diffs[diffs["n"] > 0]
     d = d[~((d["diff"] == 0) & (d["ci_low"].isna() | (d["ci_low"] == d["ci_high"])))]
-    keys = list(dict.fromkeys(zip(d["area"], d["team_model"])))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics),
-                                                       0.45 * len(keys) + 1.6),
-                             sharey=True, squeeze=False)
+    keys = list(dict.fromkeys(zip(d["area"], d["team_model"], strict=True)))
+    fig, axes = plt.subplots(
+        1,
+        len(metrics),
+        figsize=(4.2 * len(metrics), 0.45 * len(keys) + 1.6),
+        sharey=True,
+        squeeze=False,
+    )
     y = np.arange(len(keys))[::-1]
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         k = scale.get(metric, 1.0)
         rows = d[d["metric"] == metric].set_index(["area", "team_model"]).reindex(keys)
-        for yi, (key, row) in zip(y, rows.iterrows()):
+        for yi, (key, row) in zip(y, rows.iterrows(), strict=True):
             m = row["diff"] * k
             err = np.nan_to_num([[m - row["ci_low"] * k], [row["ci_high"] * k - m]])
             ax.errorbar(m, yi, xerr=err, fmt="o", color=_colour(key[1]), capsize=4)
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set_title(labels.get(metric, METRIC_LABELS.get(metric, metric)), fontsize=9)
         ax.set_xlabel("Difference from the area's own model")
-    axes[0][0].set_yticks(y, [f"{a.replace('_', ' ').title()}: {_label(t)}"
-                              for a, t in keys], fontsize=8)
-    fig.suptitle("Paired differences, other model − area's own model "
-                 "(common random numbers; whiskers 95% CI)", fontsize=10)
+    axes[0][0].set_yticks(
+        y, [f"{a.replace('_', ' ').title()}: {_label(t)}" for a, t in keys], fontsize=8
+    )
+    fig.suptitle(
+        "Paired differences, other model − area's own model "
+        "(common random numbers; whiskers 95% CI)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return _done(fig)
 
@@ -568,17 +646,27 @@ def lever_plot(table: pd.DataFrame, metric: str, xlabel: str, scale: float = 1.0
     plt = _plt()
     sub = table[table["metric"] == metric]
     models = list(dict.fromkeys(sub["team_model"]))
-    order = (sub.groupby("profession")["per_budget"].mean().sort_values().index.tolist())
-    fig, axes = plt.subplots(1, len(models), figsize=(3.8 * len(models),
-                                                      0.32 * len(order) + 1.8),
-                             sharey=True, sharex=True, squeeze=False)
+    order = sub.groupby("profession")["per_budget"].mean().sort_values().index.tolist()
+    fig, axes = plt.subplots(
+        1,
+        len(models),
+        figsize=(3.8 * len(models), 0.32 * len(order) + 1.8),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+    )
     y = np.arange(len(order))
-    for i, (ax, m) in enumerate(zip(axes[0], models)):
+    for i, (ax, m) in enumerate(zip(axes[0], models, strict=True)):
         rows = sub[sub["team_model"] == m].set_index("profession").reindex(order)
         mean = rows["per_budget"].to_numpy(float) * scale
-        err = np.nan_to_num(np.vstack([mean - rows["per_budget_low"].to_numpy(float) * scale,
-                                       rows["per_budget_high"].to_numpy(float) * scale
-                                       - mean]))
+        err = np.nan_to_num(
+            np.vstack(
+                [
+                    mean - rows["per_budget_low"].to_numpy(float) * scale,
+                    rows["per_budget_high"].to_numpy(float) * scale - mean,
+                ]
+            )
+        )
         ax.barh(y, mean, xerr=err, capsize=3, color=_colour(m, i))
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set_title(_label(m), fontsize=10)
@@ -599,32 +687,46 @@ def utilisation_grid_plot(table: pd.DataFrame) -> Figure:
     areas = list(dict.fromkeys(table["area"]))
     models = list(dict.fromkeys(table["team_model"]))
     profs = sorted(dict.fromkeys(table["profession"]))
-    fig, axes = plt.subplots(1, len(areas), figsize=(3.4 * len(areas) + 1.2,
-                                                     0.36 * len(profs) + 1.8),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(areas),
+        figsize=(3.4 * len(areas) + 1.2, 0.36 * len(profs) + 1.8),
+        sharey=True,
+        squeeze=False,
+    )
     im = None
-    for ax, area in zip(axes[0], areas):
+    for ax, area in zip(axes[0], areas, strict=True):
         sub = table[table["area"] == area]
         mean = sub.pivot(index="profession", columns="team_model", values="mean")
-        half = (sub.assign(h=(sub["ci_high"] - sub["ci_low"]) / 2)
-                .pivot(index="profession", columns="team_model", values="h"))
-        mean, half = mean.reindex(index=profs, columns=models), \
-            half.reindex(index=profs, columns=models)
+        half = sub.assign(h=(sub["ci_high"] - sub["ci_low"]) / 2).pivot(
+            index="profession", columns="team_model", values="h"
+        )
+        mean, half = (
+            mean.reindex(index=profs, columns=models),
+            half.reindex(index=profs, columns=models),
+        )
         values = mean.to_numpy(float) * 100
         im = ax.imshow(values, cmap="cividis", vmin=0, vmax=100, aspect="auto")
         for (r, c), v in np.ndenumerate(values):
             if not np.isnan(v):
                 h = half.iat[r, c] * 100
                 text = f"{v:.0f}" + ("" if np.isnan(h) else f"±{h:.0f}")
-                ax.text(c, r, text, ha="center", va="center", fontsize=7,
-                        color="white" if v < 60 else "black")
-        ax.set_xticks(range(len(models)), [_label(m).replace(" ", "\n", 1) for m in models],
-                      fontsize=8)
+                ax.text(
+                    c,
+                    r,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v < 60 else "black",
+                )
+        ax.set_xticks(
+            range(len(models)), [_label(m).replace(" ", "\n", 1) for m in models], fontsize=8
+        )
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
     axes[0][0].set_yticks(range(len(profs)), [p.replace("_", " ") for p in profs], fontsize=8)
     fig.colorbar(im, ax=list(axes[0]), label="Multi-agency hours in use (% of available)")
-    fig.suptitle("Utilisation by profession (mean ± 95% CI half-width, per cent)",
-                 fontsize=10)
+    fig.suptitle("Utilisation by profession (mean ± 95% CI half-width, per cent)", fontsize=10)
     return _done(fig)
 
 
@@ -674,13 +776,13 @@ def run_morris(out: Path | str, *args: str) -> Path:
     spec.loader.exec_module(module)
     status = module.main([f"out={out}", *args])
     if status != 0:
-        raise RuntimeError(f"the Morris command stopped with status {status}; see the "
-                           "message above")
+        raise RuntimeError(
+            f"the Morris command stopped with status {status}; see the message above"
+        )
     return Path(out) / MORRIS_INDICES
 
 
-def morris_plot(indices: pd.DataFrame, labels: Mapping[str, str] | None = None
-                ) -> Figure:
+def morris_plot(indices: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Figure:
     """mu* of every factor: a panel per output, bars grouped by team model.
 
     ``indices`` has the columns of ``morris_indices.csv`` (team_model, output, unit,
@@ -692,25 +794,34 @@ def morris_plot(indices: pd.DataFrame, labels: Mapping[str, str] | None = None
     outputs = list(dict.fromkeys(indices["output"]))
     models = list(dict.fromkeys(indices["team_model"]))
     factors = list(dict.fromkeys(indices["factor"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(4.6 * len(outputs),
-                                                       0.42 * len(factors) + 1.8),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(outputs), figsize=(4.6 * len(outputs), 0.42 * len(factors) + 1.8), squeeze=False
+    )
     height = 0.8 / max(len(models), 1)
-    for ax, out in zip(axes[0], outputs):
+    for ax, out in zip(axes[0], outputs, strict=True):
         sub = indices[indices["output"] == out]
         order = sub.groupby("factor")["mu_star"].max().sort_values().index.tolist()
         y = np.arange(len(order))
         for i, m in enumerate(models):
             rows = sub[sub["team_model"] == m].set_index("factor").reindex(order)
-            ax.barh(y + (i - (len(models) - 1) / 2) * height, rows["mu_star"].to_numpy(float),
-                    height, xerr=np.nan_to_num(rows["mu_star_conf"].to_numpy(float)),
-                    capsize=2, color=_colour(m, i), label=_label(m))
+            ax.barh(
+                y + (i - (len(models) - 1) / 2) * height,
+                rows["mu_star"].to_numpy(float),
+                height,
+                xerr=np.nan_to_num(rows["mu_star_conf"].to_numpy(float)),
+                capsize=2,
+                color=_colour(m, i),
+                label=_label(m),
+            )
         ax.set_yticks(y, [f.replace("_", " ") for f in order], fontsize=8)
         unit = sub["unit"].iloc[0] if "unit" in sub and len(sub) else ""
         ax.set_xlabel(f"mu* ({unit})", fontsize=8)
         ax.set_title(labels.get(out, out.replace("_", " ")), fontsize=10)
     axes[0][0].legend(frameon=False, fontsize=8, loc="lower right")
-    fig.suptitle("Morris screening: mean absolute elementary effect of each factor "
-                 "(whiskers: bootstrap 95% CI)", fontsize=10)
+    fig.suptitle(
+        "Morris screening: mean absolute elementary effect of each factor "
+        "(whiskers: bootstrap 95% CI)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return _done(fig)

@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import mesa
 
@@ -35,20 +36,27 @@ from sim.summary import WORK_ACTIVITIES
 
 #: Areas offered (the presets in ``configs/area``), smallest first.
 AREAS: tuple[str, ...] = tuple(
-    sorted((p.stem for p in (CONFIG_DIR / "area").glob("*.yaml")),
-           key=lambda a: (a != "test", a)))
+    sorted((p.stem for p in (CONFIG_DIR / "area").glob("*.yaml")), key=lambda a: (a != "test", a))
+)
 #: Team models offered (``configs/team_model``).
 TEAM_MODELS: tuple[str, ...] = ("co_located", "virtual", "tac_only")
 #: Professions whose weekly utilisation is drawn (those that carry most TAC work).
 UTILISATION_PROFESSIONS: dict[str, str] = {
-    "family_support": "Family support workers", "health_visitor": "Health visitors",
-    "school_nurse": "School nurses", "social_worker": "Social workers",
+    "family_support": "Family support workers",
+    "health_visitor": "Health visitors",
+    "school_nurse": "School nurses",
+    "social_worker": "Social workers",
 }
 #: Measure names in the DataCollector (and on the charts).
 EARLY = "Identified before escalating (%)"
 WAIT_TAC = "Children waiting for a TAC member"
 WAIT_SPECIALIST = "Referrals waiting in social care and CAMHS"
 OPEN_NEEDS = "Children with an open need (per 1,000)"
+
+
+def _utilisation_reporter(profession: str) -> Callable[[Any], float]:
+    """A model reporter: the utilisation of ``profession``'s multi-agency hours, %."""
+    return lambda m: m.utilisation_percent(profession)
 
 
 class DashboardModel(mesa.Model):
@@ -73,29 +81,42 @@ class DashboardModel(mesa.Model):
         Seed of the run (the same seed gives the same run).
     """
 
-    def __init__(self, area: str = "test", team_model: str = "tac_only",
-                 workforce_scale: float = 1.0, member_hours_per_week: float = 1.5,
-                 warmup_years: float = 0.5, years: float = 5.0, seed: int = 20080) -> None:
+    def __init__(
+        self,
+        area: str = "test",
+        team_model: str = "tac_only",
+        workforce_scale: float = 1.0,
+        member_hours_per_week: float = 1.5,
+        warmup_years: float = 0.5,
+        years: float = 5.0,
+        seed: int = 20080,
+    ) -> None:
         super().__init__(seed=seed)
-        overrides = [f"area={area}", f"team_model={team_model}",
-                     f"area.workforce_scale={float(workforce_scale)}",
-                     f"support.member_hours_per_week={float(member_hours_per_week)}",
-                     f"warmup_years={float(warmup_years)}", f"years={float(years)}",
-                     f"seed={int(seed)}", "progress=false"]
+        overrides = [
+            f"area={area}",
+            f"team_model={team_model}",
+            f"area.workforce_scale={float(workforce_scale)}",
+            f"support.member_hours_per_week={float(member_hours_per_week)}",
+            f"warmup_years={float(warmup_years)}",
+            f"years={float(years)}",
+            f"seed={int(seed)}",
+            "progress=false",
+        ]
         self.cfg = validate(compose(overrides))
         self.inner = ChildrensServicesModel(self.cfg, int(seed))
         while self.inner.t < -1e-9:  # the warm-up: not shown
             self.inner.step()
         self._work_cols = [f"hours_{a}" for a in WORK_ACTIVITIES]
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "Week": lambda m: m.inner.t / 7.0,
-            EARLY: lambda m: m.early_identification_percent(),
-            WAIT_TAC: lambda m: m._latest("queue_early_help"),
-            WAIT_SPECIALIST: lambda m: m._latest("queue_specialist"),
-            OPEN_NEEDS: lambda m: m.open_needs_per_1000(),
-            **{name: (lambda m, p=p: m.utilisation_percent(p))
-               for p, name in UTILISATION_PROFESSIONS.items()},
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "Week": lambda m: m.inner.t / 7.0,
+                EARLY: lambda m: m.early_identification_percent(),
+                WAIT_TAC: lambda m: m._latest("queue_early_help"),
+                WAIT_SPECIALIST: lambda m: m._latest("queue_specialist"),
+                OPEN_NEEDS: lambda m: m.open_needs_per_1000(),
+                **{name: _utilisation_reporter(p) for p, name in UTILISATION_PROFESSIONS.items()},
+            }
+        )
         self.datacollector.collect(self)
 
     def step(self) -> None:
@@ -129,20 +150,24 @@ class DashboardModel(mesa.Model):
         for r in self._latest_rows():
             if r["profession"] == profession:
                 cap = r["ma_capacity_hours"]
-                return 100.0 * sum(r[c] for c in self._work_cols) / cap if cap > 0 \
-                    else math.nan
+                return 100.0 * sum(r[c] for c in self._work_cols) / cap if cap > 0 else math.nan
         return math.nan
 
     def early_identification_percent(self) -> float:
         """Needs that emerged at Tier 2 since observation began and were identified before
         reaching Tier 3, as a percentage of all of them so far (``docs/metrics.md``,
         ``early_identification_rate``, counted so far)."""
-        eps = [e for e in self.inner.episodes
-               if e.onset >= 0 and not e.step_down and e.onset_tier == 2]
+        eps = [
+            e for e in self.inner.episodes if e.onset >= 0 and not e.step_down and e.onset_tier == 2
+        ]
         if not eps:
             return math.nan
-        early = sum(1 for e in eps if not math.isnan(e.t_identified)
-                    and (math.isnan(e.t_tier3) or e.t_identified <= e.t_tier3))
+        early = sum(
+            1
+            for e in eps
+            if not math.isnan(e.t_identified)
+            and (math.isnan(e.t_tier3) or e.t_identified <= e.t_tier3)
+        )
         return 100.0 * early / len(eps)
 
     def open_needs_per_1000(self) -> float:
@@ -156,8 +181,10 @@ class DashboardModel(mesa.Model):
 # ---------------------------------------------------------------- the page
 #: Names shown in the sidebar for the areas (``configs/area``); others show their file name.
 AREA_LABELS: dict[str, str] = {
-    "test": "Test area (5,000 children)", "shropshire": "Shropshire",
-    "stockport": "Stockport", "west_sussex": "West Sussex",
+    "test": "Test area (5,000 children)",
+    "shropshire": "Shropshire",
+    "stockport": "Stockport",
+    "west_sussex": "West Sussex",
 }
 #: Names shown in the sidebar for the team models (as in the reports).
 TEAM_MODEL_LABELS: dict[str, str] = dict(LABELS)
@@ -185,36 +212,54 @@ class LiveRun(DashboardModel):
     ``ModelCreator`` checks the sidebar's keys against this signature.
     """
 
-    def __init__(self, area: str = "test", team_model: str = "tac_only",
-                 workforce_scale: float = 1.0, member_hours_per_week: float = 1.5,
-                 warmup_years: float = 0.5, years: float = 5.0,
-                 seed: int | str = 20080) -> None:
+    def __init__(
+        self,
+        area: str = "test",
+        team_model: str = "tac_only",
+        workforce_scale: float = 1.0,
+        member_hours_per_week: float = 1.5,
+        warmup_years: float = 0.5,
+        years: float = 5.0,
+        seed: int | str = 20080,
+    ) -> None:
         try:
             seed_int = int(str(seed).strip())
         except ValueError:
             seed_int = 20080
-        super().__init__(_from_label(area, {a: _area_label(a) for a in AREAS}, AREAS),
-                         _from_label(team_model, TEAM_MODEL_LABELS, TEAM_MODELS),
-                         workforce_scale, member_hours_per_week, warmup_years, years,
-                         seed_int)
+        super().__init__(
+            _from_label(area, {a: _area_label(a) for a in AREAS}, AREAS),
+            _from_label(team_model, TEAM_MODEL_LABELS, TEAM_MODELS),
+            workforce_scale,
+            member_hours_per_week,
+            warmup_years,
+            years,
+            seed_int,
+        )
 
     def settings_lines(self) -> list[str]:
         """The settings of this run, in words (shown beside the charts)."""
         c = self.cfg
-        return [f"{_area_label(c.area.name)}, {TEAM_MODEL_LABELS[c.team_model.name]}",
-                f"Workforce: {c.area.workforce_scale:.2f} × the area's establishment.",
-                f"Each TAC member gives a supported child "
-                f"{c.support.member_hours_per_week:g} hours a week.",
-                f"Warm-up {c.warmup_years:g} years (not shown), then {c.years:g} years "
-                f"observed; seed {c.seed}."]
+        return [
+            f"{_area_label(c.area.name)}, {TEAM_MODEL_LABELS[c.team_model.name]}",
+            f"Workforce: {c.area.workforce_scale:.2f} × the area's establishment.",
+            f"Each TAC member gives a supported child "
+            f"{c.support.member_hours_per_week:g} hours a week.",
+            f"Warm-up {c.warmup_years:g} years (not shown), then {c.years:g} years "
+            f"observed; seed {c.seed}.",
+        ]
 
 
-def _axes(title: str, ylabel: str, ylim: tuple[float, float] | None = None,  # noqa: ANN202
-          counts: bool = False):
+def _axes(
+    title: str,
+    ylabel: str,
+    ylim: tuple[float, float] | None = None,  # noqa: ANN202
+    counts: bool = False,
+):
     """A post-processing hook for a Mesa plot: title, axis labels with units, legend below.
 
     ``counts`` puts ticks on whole numbers only (numbers of children or referrals).
     """
+
     def post(ax) -> None:  # noqa: ANN001 - matplotlib Axes
         from matplotlib.ticker import MaxNLocator
 
@@ -236,10 +281,12 @@ def _axes(title: str, ylabel: str, ylim: tuple[float, float] | None = None,  # n
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         if len(ax.lines) > 1:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
-                      frameon=False, fontsize=9)
+            ax.legend(
+                loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=9
+            )
         elif ax.get_legend() is not None:
             ax.get_legend().remove()  # one line: the title says what it is
+
     return post
 
 
@@ -248,11 +295,18 @@ def model_params() -> dict:
     from mesa.visualization import Slider
 
     return {
-        "area": {"type": "Select", "value": _area_label("test"), "label": "Area",
-                 "values": [_area_label(a) for a in AREAS]},
-        "team_model": {"type": "Select", "value": TEAM_MODEL_LABELS["tac_only"],
-                       "values": [TEAM_MODEL_LABELS[t] for t in TEAM_MODELS],
-                       "label": "Team model"},
+        "area": {
+            "type": "Select",
+            "value": _area_label("test"),
+            "label": "Area",
+            "values": [_area_label(a) for a in AREAS],
+        },
+        "team_model": {
+            "type": "Select",
+            "value": TEAM_MODEL_LABELS["tac_only"],
+            "values": [TEAM_MODEL_LABELS[t] for t in TEAM_MODELS],
+            "label": "Team model",
+        },
         "workforce_scale": Slider("Workforce (× establishment)", 1.0, 0.5, 1.5, 0.05),
         "member_hours_per_week": Slider("Hours a week per TAC member", 1.5, 0.5, 4.0, 0.25),
         "warmup_years": Slider("Warm-up (years)", 0.5, 0.0, 3.0, 0.25),
@@ -267,11 +321,15 @@ def _settings_component(model: LiveRun):  # noqa: ANN202
     # Plain text, not solara.Markdown: Markdown makes the page fetch mermaid from the CDN.
     with solara.Card("This run") as card:
         for i, line in enumerate(model.settings_lines()):
-            solara.v.Html(tag="div", children=[line],
-                          style_="font-weight: bold" if i == 0 else "")
-        solara.v.Html(tag="div", style_="margin-top: 0.8em", children=[
-            "Change the settings in the sidebar and press Reset to apply them; Step "
-            "advances one simulated week and ▶ plays. Large areas take a while to build."])
+            solara.v.Html(tag="div", children=[line], style_="font-weight: bold" if i == 0 else "")
+        solara.v.Html(
+            tag="div",
+            style_="margin-top: 0.8em",
+            children=[
+                "Change the settings in the sidebar and press Reset to apply them; Step "
+                "advances one simulated week and ▶ plays. Large areas take a while to build."
+            ],
+        )
     return card
 
 
@@ -282,20 +340,34 @@ def components() -> list:
     return [
         make_plot_component(
             {EARLY: OKABE_ITO[0]},
-            post_process=_axes("Needs identified before reaching Tier 3 (so far)",
-                               "Needs identified early (%)", (0, 100))),
+            post_process=_axes(
+                "Needs identified before reaching Tier 3 (so far)",
+                "Needs identified early (%)",
+                (0, 100),
+            ),
+        ),
         make_plot_component(
             {WAIT_TAC: OKABE_ITO[1], WAIT_SPECIALIST: OKABE_ITO[4]},
-            post_process=_axes("Waiting at the end of the week",
-                               "Children or referrals waiting (number)", counts=True)),
+            post_process=_axes(
+                "Waiting at the end of the week",
+                "Children or referrals waiting (number)",
+                counts=True,
+            ),
+        ),
         make_plot_component(
             dict(zip(UTILISATION_PROFESSIONS.values(), OKABE_ITO[:4], strict=True)),
-            post_process=_axes("Use of multi-agency hours, by profession",
-                               "Hours in use (% of available)", (0, 100))),
+            post_process=_axes(
+                "Use of multi-agency hours, by profession",
+                "Hours in use (% of available)",
+                (0, 100),
+            ),
+        ),
         make_plot_component(
             {OPEN_NEEDS: OKABE_ITO[7]},
-            post_process=_axes("Children with an open need",
-                               "Children with an open need (per 1,000 children)")),
+            post_process=_axes(
+                "Children with an open need", "Children with an open need (per 1,000 children)"
+            ),
+        ),
         (_settings_component, 0),
     ]
 
@@ -309,14 +381,19 @@ def _page_component():  # noqa: ANN202
         raise RuntimeError(
             f"the dashboard needs ipyvue<2 and ipyvuetify<2 (found ipyvue "
             f"{ipyvue.__version__}): Mesa 3.3's SolaraViz does not work with ipyvue 3. "
-            'Install the viz extra again: pip install -e ".[viz]"')
+            'Install the viz extra again: pip install -e ".[viz]"'
+        )
 
     @solara.component
     def Page():  # noqa: ANN202, N802 - Solara serves the component named Page
         """Mesa's SolaraViz page; each browser tab gets its own model."""
         model = solara.use_memo(LiveRun, [])
-        return SolaraViz(model, components=components(), model_params=model_params(),
-                         name="Integrated children's services: live run")
+        return SolaraViz(
+            model,
+            components=components(),
+            model_params=model_params(),
+            name="Integrated children's services: live run",
+        )
 
     return Page
 
@@ -335,12 +412,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.app [--port N]``: serve the dashboard on 127.0.0.1 only."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m sim.app",
-                                     description="Serve the live dashboard on this machine.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.app", description="Serve the live dashboard on this machine."
+    )
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
-    cmd = [sys.executable, "-m", "solara", "run", "sim.app", "--host", "127.0.0.1",
-           "--port", str(args.port), "--no-open", "--production"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "sim.app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+        "--no-open",
+        "--production",
+    ]
     print(f"Dashboard: http://127.0.0.1:{args.port} (Ctrl+C stops it)")
     try:
         return subprocess.call(cmd)

@@ -72,9 +72,12 @@ def time_model(overrides: list[str], seed: int = 1) -> tuple[float, int]:
     model = ChildrensServicesModel(cfg, seed)
     model.run()
     elapsed = time.process_time() - t0
-    print(f"  {' '.join(o for o in overrides if o != 'progress=false')}: "
-          f"{elapsed:.1f} s CPU, {time.perf_counter() - w0:.1f} s wall", file=sys.stderr,
-          flush=True)
+    print(
+        f"  {' '.join(o for o in overrides if o != 'progress=false')}: "
+        f"{elapsed:.1f} s CPU, {time.perf_counter() - w0:.1f} s wall",
+        file=sys.stderr,
+        flush=True,
+    )
     n = len(model.episodes)
     mesa.Agent._ids.pop(model, None)
     del model
@@ -101,13 +104,22 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--children", type=int, default=None, help="override the area's size")
     ap.add_argument("--years", type=float, default=10.0, help="observed years")
     ap.add_argument("--warmup-years", type=float, default=None)
-    ap.add_argument("--baseline-weeks", type=int, default=52,
-                    help="weeks of the plain loop actually run (scaled to the horizon)")
+    ap.add_argument(
+        "--baseline-weeks",
+        type=int,
+        default=52,
+        help="weeks of the plain loop actually run (scaled to the horizon)",
+    )
     ap.add_argument("--team-models", default="co_located,virtual,tac_only")
-    ap.add_argument("--scaling-years", type=float, default=3.0,
-                    help="observed years of the scaling runs")
-    ap.add_argument("--scaling-repeats", type=int, default=2,
-                    help="runs at each size, interleaved; the fastest counts")
+    ap.add_argument(
+        "--scaling-years", type=float, default=3.0, help="observed years of the scaling runs"
+    )
+    ap.add_argument(
+        "--scaling-repeats",
+        type=int,
+        default=2,
+        help="runs at each size, interleaved; the fastest counts",
+    )
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
     args = ap.parse_args(argv)
@@ -120,9 +132,13 @@ def main(argv: list[str] | None = None) -> dict:
     cfg = validate(compose(base))
     n = cfg.area.children
     horizon_weeks = (cfg.years + cfg.warmup_years) * 365.25 / 7
-    out: dict = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-                 "python": platform.python_version(), "children": n,
-                 "years": cfg.years, "warmup_years": cfg.warmup_years}
+    out: dict = {
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "python": platform.python_version(),
+        "children": n,
+        "years": cfg.years,
+        "warmup_years": cfg.warmup_years,
+    }
 
     build, step = time_plain_loop(n, args.baseline_weeks)
     plain = build + step * horizon_weeks / args.baseline_weeks
@@ -135,8 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows.append((f"model, {tm} ({eps} episodes)", secs, plain / secs))
     if not args.skip_scaling:
         half = max(n // 2, 1000)
-        short = [o for o in base if not o.startswith("years=")] + [
-            f"years={args.scaling_years}"]
+        short = [o for o in base if not o.startswith("years=")] + [f"years={args.scaling_years}"]
         times: dict[int, list[float]] = {half: [], 2 * half: []}
         for _ in range(args.scaling_repeats):
             for size in times:
@@ -144,8 +159,7 @@ def main(argv: list[str] | None = None) -> dict:
         t_half, t_full = min(times[half]), min(times[2 * half])
         out["scaling_time_ratio_2n_over_n"] = t_full / t_half
         rows.append((f"model at {half} children, {args.scaling_years:g} years", t_half, None))
-        rows.append((f"model at {2 * half} children, {args.scaling_years:g} years", t_full,
-                     None))
+        rows.append((f"model at {2 * half} children, {args.scaling_years:g} years", t_full, None))
     if not args.skip_memory:
         small = base + ["area.children=20000", "years=2"]
         time_model(small)
@@ -162,8 +176,9 @@ def main(argv: list[str] | None = None) -> dict:
     if "scaling_time_ratio_2n_over_n" in out:
         print(f"time at 2N / time at N: {out['scaling_time_ratio_2n_over_n']:.2f}")
     if "memory_growth_5_models" in out:
-        print(f"memory growth over five sequential models: "
-              f"{100 * out['memory_growth_5_models']:.1f}%")
+        print(
+            f"memory growth over five sequential models: {100 * out['memory_growth_5_models']:.1f}%"
+        )
     print(f"peak resident memory: {out['peak_rss_mb']:.0f} MB")
     print(json.dumps(out, sort_keys=True))
     sys.stdout.flush()

@@ -89,21 +89,30 @@ __all__ = [
 #: The declared free parameters, targets and run settings.
 CALIBRATION_FILE: Path = CONFIG_DIR / "calibration" / "calibration.yaml"
 #: Metrics a target may name.
-FIT_METRICS: tuple[str, ...] = ("referrals_per_10k", "caseload_per_social_worker",
-                                "sw_vacancy_rate", "sw_turnover_rate",
-                                "prevalence_open_needs")
+FIT_METRICS: tuple[str, ...] = (
+    "referrals_per_10k",
+    "caseload_per_social_worker",
+    "sw_vacancy_rate",
+    "sw_turnover_rate",
+    "prevalence_open_needs",
+)
 #: Figures reported beside the fit but not used in it.
 PATTERN_METRICS: tuple[str, ...] = (
-    "sc_assessment_timeliness", "sc_assessment_working_days_p10",
-    "sc_assessment_working_days_p25", "sc_assessment_working_days_median",
-    "sc_assessment_working_days_p75", "sc_assessment_working_days_p90",
-    "re_referral_rate", "sw_agency_share", "referrals_per_10k_onset_in_period")
+    "sc_assessment_timeliness",
+    "sc_assessment_working_days_p10",
+    "sc_assessment_working_days_p25",
+    "sc_assessment_working_days_median",
+    "sc_assessment_working_days_p75",
+    "sc_assessment_working_days_p90",
+    "re_referral_rate",
+    "sw_agency_share",
+    "referrals_per_10k_onset_in_period",
+)
 #: Markers of the calibrated block in a preset file.
 BEGIN_MARK = "# >>> calibrated"
 END_MARK = "# <<< calibrated"
 #: Options of ``python -m sim.calibrate`` that are not Hydra overrides.
-OWN_OPTIONS = ("trials", "fit_replicates", "check_replicates", "sampler_seed", "out",
-               "apply")
+OWN_OPTIONS = ("trials", "fit_replicates", "check_replicates", "sampler_seed", "out", "apply")
 
 
 @dataclass(frozen=True)
@@ -219,31 +228,57 @@ def load_spec(area: str, path: Path = CALIBRATION_FILE) -> CalibrationSpec:
     raw = yaml.safe_load(Path(path).read_text())
     areas = raw.get("areas", {})
     if area not in areas:
-        raise ConfigError(f"area = {area} is not allowed for calibration: it must be one of "
-                          f"{', '.join(sorted(areas))} (the areas with targets in {path})")
+        raise ConfigError(
+            f"area = {area} is not allowed for calibration: it must be one of "
+            f"{', '.join(sorted(areas))} (the areas with targets in {path})"
+        )
     params = []
     for p in raw["free_parameters"]:
         if p["kind"] not in ("value", "scale") or not p["low"] < p["high"]:
-            raise ConfigError(f"free parameter {p['name']} is not allowed: kind must be value "
-                              "or scale and low must be below high")
-        params.append(FreeParameter(p["name"], p["path"], p["kind"], float(p["low"]),
-                                    float(p["high"]), " ".join(str(p["why"]).split())))
+            raise ConfigError(
+                f"free parameter {p['name']} is not allowed: kind must be value "
+                "or scale and low must be below high"
+            )
+        params.append(
+            FreeParameter(
+                p["name"],
+                p["path"],
+                p["kind"],
+                float(p["low"]),
+                float(p["high"]),
+                " ".join(str(p["why"]).split()),
+            )
+        )
     by_metric: dict[str, Target] = {}
     for t in [*raw.get("common_targets", []), *areas[area].get("targets", [])]:
         if t["metric"] not in FIT_METRICS or not t["low"] <= t["value"] <= t["high"]:
-            raise ConfigError(f"target {t['name']} is not allowed: metric must be one of "
-                              f"{', '.join(FIT_METRICS)} and low <= value <= high")
-        by_metric[t["metric"]] = Target(t["name"], t["metric"], float(t["value"]),
-                                        float(t["low"]), float(t["high"]), str(t["unit"]),
-                                        " ".join(str(t["source"]).split()))
+            raise ConfigError(
+                f"target {t['name']} is not allowed: metric must be one of "
+                f"{', '.join(FIT_METRICS)} and low <= value <= high"
+            )
+        by_metric[t["metric"]] = Target(
+            t["name"],
+            t["metric"],
+            float(t["value"]),
+            float(t["low"]),
+            float(t["high"]),
+            str(t["unit"]),
+            " ".join(str(t["source"]).split()),
+        )
     fit_, chk = raw["fit"], raw["check"]
     return CalibrationSpec(
-        area=area, team_model=str(areas[area]["team_model"]), parameters=tuple(params),
+        area=area,
+        team_model=str(areas[area]["team_model"]),
+        parameters=tuple(params),
         targets=tuple(by_metric[m] for m in FIT_METRICS if m in by_metric),
-        fit_overrides=tuple(fit_["overrides"]), fit_replicates=int(fit_["replicates"]),
-        trials=int(fit_["trials"]), seed_offset=int(fit_["seed_offset"]),
-        sampler_seed=int(fit_["sampler_seed"]), check_overrides=tuple(chk["overrides"]),
-        check_replicates=int(chk["replicates"]))
+        fit_overrides=tuple(fit_["overrides"]),
+        fit_replicates=int(fit_["replicates"]),
+        trials=int(fit_["trials"]),
+        seed_offset=int(fit_["seed_offset"]),
+        sampler_seed=int(fit_["sampler_seed"]),
+        check_overrides=tuple(chk["overrides"]),
+        check_replicates=int(chk["replicates"]),
+    )
 
 
 # ------------------------------------------------------------------- configurations
@@ -272,8 +307,7 @@ def parameter_overrides(spec: CalibrationSpec, values: dict[str, float]) -> list
     return [f"{p.path}={_yaml_value(p.setting(values[p.name]))}" for p in spec.parameters]
 
 
-def base_overrides(spec: CalibrationSpec, run: Sequence[str], user: Sequence[str]
-                   ) -> list[str]:
+def base_overrides(spec: CalibrationSpec, run: Sequence[str], user: Sequence[str]) -> list[str]:
     """The preset, its team model, a run's overrides (fit or check), then the user's."""
     return merge_overrides([f"area={spec.area}", f"team_model={spec.team_model}"], run, user)
 
@@ -318,15 +352,22 @@ def calibration_metrics(cfg: Config, seed: int | np.random.SeedSequence) -> dict
         referrals = model.social_care.referrals - at_start.get("referrals", 0)
     finally:
         mesa.Agent._ids.pop(model, None)
-    s = replicate_summary(episodes, series, children=cfg.area.children, years=cfg.years,
-                          era=cfg.area.era, hourly_cost={})
+    s = replicate_summary(
+        episodes,
+        series,
+        children=cfg.area.children,
+        years=cfg.years,
+        era=cfg.area.era,
+        hourly_cost={},
+    )
     sw = series[series["profession"] == "social_worker"]
     fte = float(sw["fte"].sum())
     out = {
         "referrals_per_10k": referrals / cfg.area.children * 10_000 / cfg.years,
         "caseload_per_social_worker": s["caseload_per_social_worker"],
         "sw_vacancy_rate": float((sw["vacant_fte"] + sw["agency_fte"]).sum() / fte)
-        if fte > 0 else math.nan,
+        if fte > 0
+        else math.nan,
         "sw_turnover_rate": s["turnover_rate"].get("social_worker", math.nan),
         "prevalence_open_needs": s["prevalence_open_needs"],
         "sc_assessment_timeliness": s["sc_assessment_timeliness"],
@@ -335,12 +376,13 @@ def calibration_metrics(cfg: Config, seed: int | np.random.SeedSequence) -> dict
         "referrals_per_10k_onset_in_period": s["referrals_per_10k"],
     }
     assessed = episodes[episodes["sc_assessment_end_day"].notna()]
-    wd = working_days(assessed["sc_referral_day"].to_numpy(),
-                      assessed["sc_assessment_end_day"].to_numpy())
-    for name, q in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75),
-                    ("p90", 0.9)):
-        out[f"sc_assessment_working_days_{name}"] = float(np.quantile(wd, q)) \
-            if len(wd) else math.nan
+    wd = working_days(
+        assessed["sc_referral_day"].to_numpy(), assessed["sc_assessment_end_day"].to_numpy()
+    )
+    for name, q in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
+        out[f"sc_assessment_working_days_{name}"] = (
+            float(np.quantile(wd, q)) if len(wd) else math.nan
+        )
     return {k: float(v) for k, v in out.items()}
 
 
@@ -356,8 +398,7 @@ def target_loss(metrics: dict[str, float], targets: Sequence[Target]) -> float:
     return loss
 
 
-def run_replicates(cfg: Config, seeds: Sequence[np.random.SeedSequence]
-                   ) -> list[dict[str, float]]:
+def run_replicates(cfg: Config, seeds: Sequence[np.random.SeedSequence]) -> list[dict[str, float]]:
     """:func:`calibration_metrics` for each seed, in ``cfg.workers`` processes.
 
     Each replicate depends only on the configuration and its seed, so the results are the
@@ -367,8 +408,11 @@ def run_replicates(cfg: Config, seeds: Sequence[np.random.SeedSequence]
         return [calibration_metrics(cfg, ss) for ss in seeds]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=min(cfg.workers, len(seeds)))(
-        delayed(calibration_metrics)(cfg, ss) for ss in seeds))
+    return list(
+        Parallel(n_jobs=min(cfg.workers, len(seeds)))(
+            delayed(calibration_metrics)(cfg, ss) for ss in seeds
+        )
+    )
 
 
 # ------------------------------------------------------------------- fit and check
@@ -376,12 +420,18 @@ def _bar(total: int, desc: str, enabled: bool):
     if not enabled:
         return None
     from tqdm import tqdm
+
     return tqdm(total=total, desc=desc, unit="trial", file=sys.stderr, dynamic_ncols=True)
 
 
-def fit(spec: CalibrationSpec, user: Sequence[str] = (), trials: int | None = None,
-        replicates: int | None = None, sampler_seed: int | None = None,
-        progress: bool = True) -> tuple[Any, pd.DataFrame]:
+def fit(
+    spec: CalibrationSpec,
+    user: Sequence[str] = (),
+    trials: int | None = None,
+    replicates: int | None = None,
+    sampler_seed: int | None = None,
+    progress: bool = True,
+) -> tuple[Any, pd.DataFrame]:
     """Fit the free parameters with Optuna's seeded TPE sampler.
 
     Parameters
@@ -407,10 +457,11 @@ def fit(spec: CalibrationSpec, user: Sequence[str] = (), trials: int | None = No
     replicates = spec.fit_replicates if replicates is None else replicates
     seed = spec.sampler_seed if sampler_seed is None else sampler_seed
     base = base_overrides(spec, spec.fit_overrides, user)
-    base_cfg = build_config(base)   # bad input stops here, before any trial
+    base_cfg = build_config(base)  # bad input stops here, before any trial
     seeds = replicate_seeds(base_cfg.seed + spec.seed_offset, replicates)
-    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True,
-                                         n_startup_trials=min(10, max(trials // 4, 1)))
+    sampler = optuna.samplers.TPESampler(
+        seed=seed, multivariate=True, n_startup_trials=min(10, max(trials // 4, 1))
+    )
     study = optuna.create_study(direction="minimize", sampler=sampler)
     # The first trial is the preset as it stands (a refit starts from the committed
     # values, so it can only find a lower loss on the fit's replicates).
@@ -424,8 +475,11 @@ def fit(spec: CalibrationSpec, user: Sequence[str] = (), trials: int | None = No
         values = {p.name: trial.suggest_float(p.name, p.low, p.high) for p in spec.parameters}
         cfg = build_config([*base, *parameter_overrides(spec, values)])
         reps = run_replicates(cfg, seeds)
-        mean = {m: float(np.nanmean([r[m] for r in reps])) if reps else math.nan
-                for m in reps[0]} if reps else {}
+        mean = (
+            {m: float(np.nanmean([r[m] for r in reps])) if reps else math.nan for m in reps[0]}
+            if reps
+            else {}
+        )
         loss = float(np.mean([target_loss(r, spec.targets) for r in reps]))
         rows.append({"trial": trial.number, **values, **mean, "loss": loss})
         return loss
@@ -443,8 +497,12 @@ def fit(spec: CalibrationSpec, user: Sequence[str] = (), trials: int | None = No
     return study, pd.DataFrame(rows)
 
 
-def check(spec: CalibrationSpec, values: dict[str, float] | None, user: Sequence[str] = (),
-          replicates: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def check(
+    spec: CalibrationSpec,
+    values: dict[str, float] | None,
+    user: Sequence[str] = (),
+    replicates: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the check replicates and compare each target with its tolerance.
 
     Parameters
@@ -474,24 +532,46 @@ def check(spec: CalibrationSpec, values: dict[str, float] | None, user: Sequence
     rows = []
     for t in spec.targets:
         st = mean_ci([r[t.metric] for r in reps])
-        rows.append({"target": t.name, "metric": t.metric, "unit": t.unit,
-                     "source": t.source, "value": t.value, "low": t.low, "high": t.high,
-                     "simulated": st["mean"], "ci_low": st["ci95"][0],
-                     "ci_high": st["ci95"][1], "n": st["n"], "pass": t.passes(st["mean"])})
+        rows.append(
+            {
+                "target": t.name,
+                "metric": t.metric,
+                "unit": t.unit,
+                "source": t.source,
+                "value": t.value,
+                "low": t.low,
+                "high": t.high,
+                "simulated": st["mean"],
+                "ci_low": st["ci95"][0],
+                "ci_high": st["ci95"][1],
+                "n": st["n"],
+                "pass": t.passes(st["mean"]),
+            }
+        )
     pats = []
     for m in PATTERN_METRICS:
         st = mean_ci([r[m] for r in reps])
-        pats.append({"metric": m, "mean": st["mean"], "ci_low": st["ci95"][0],
-                     "ci_high": st["ci95"][1], "n": st["n"]})
+        pats.append(
+            {
+                "metric": m,
+                "mean": st["mean"],
+                "ci_low": st["ci95"][0],
+                "ci_high": st["ci95"][1],
+                "n": st["n"],
+            }
+        )
     return pd.DataFrame(rows), pd.DataFrame(pats)
 
 
 # ------------------------------------------------------------------- outputs
 def fitted_block(spec: CalibrationSpec, values: dict[str, float], command: str) -> str:
     """The fitted values as YAML for a preset written in the ``_global_`` package."""
-    lines = [BEGIN_MARK, f"# Fitted by: {command}",
-             "# Free parameters and targets: configs/calibration/calibration.yaml;"
-             " fit report: docs/calibration.md."]
+    lines = [
+        BEGIN_MARK,
+        f"# Fitted by: {command}",
+        "# Free parameters and targets: configs/calibration/calibration.yaml;"
+        " fit report: docs/calibration.md.",
+    ]
     tree: dict[str, dict[str, Any]] = {}
     for p in spec.parameters:
         head, _, leaf = p.path.rpartition(".")
@@ -514,10 +594,11 @@ def apply_to_preset(area: str, block: str, config_dir: Path = CONFIG_DIR) -> Pat
     path = Path(config_dir) / "area" / f"{area}.yaml"
     text = path.read_text()
     if "# @package _global_" not in text:
-        raise ConfigError(f"configs/area/{area}.yaml cannot take fitted values: it must start "
-                          "with '# @package _global_' and put its own keys under area:")
-    pattern = re.compile(re.escape(BEGIN_MARK) + r".*?" + re.escape(END_MARK) + r"\n?",
-                         re.S)
+        raise ConfigError(
+            f"configs/area/{area}.yaml cannot take fitted values: it must start "
+            "with '# @package _global_' and put its own keys under area:"
+        )
+    pattern = re.compile(re.escape(BEGIN_MARK) + r".*?" + re.escape(END_MARK) + r"\n?", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text, count=1)
     else:
@@ -537,30 +618,56 @@ def _fmt(x: Any, metric: str = "") -> str:
     return f"{x:.1f}"
 
 
-def report_markdown(spec: CalibrationSpec, report: pd.DataFrame, patterns: pd.DataFrame,
-                    values: dict[str, float] | None, command: str, check_cfg: str) -> str:
+def report_markdown(
+    spec: CalibrationSpec,
+    report: pd.DataFrame,
+    patterns: pd.DataFrame,
+    values: dict[str, float] | None,
+    command: str,
+    check_cfg: str,
+) -> str:
     """The fit report as Markdown."""
-    out = [f"# Calibration of the {spec.area} preset ({spec.team_model})", "",
-           f"Command: `{command}`", "", f"Check run: {check_cfg}", "",
-           "| Target | Source | Simulated (95% CI) | Target (tolerance) | Pass |",
-           "|---|---|---|---|---|"]
+    out = [
+        f"# Calibration of the {spec.area} preset ({spec.team_model})",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Check run: {check_cfg}",
+        "",
+        "| Target | Source | Simulated (95% CI) | Target (tolerance) | Pass |",
+        "|---|---|---|---|---|",
+    ]
     for r in report.itertuples():
-        ci = (f" ({_fmt(r.ci_low, r.metric)} to {_fmt(r.ci_high, r.metric)})"
-              if r.ci_low is not None and not pd.isna(r.ci_low) else "")
-        out.append(f"| {r.target} ({r.unit}) | {r.source} | {_fmt(r.simulated, r.metric)}{ci}"
-                   f" | {_fmt(r.value, r.metric)} ({_fmt(r.low, r.metric)} to "
-                   f"{_fmt(r.high, r.metric)}) | {'pass' if r.pass_ else 'FAIL'} |")
+        ci = (
+            f" ({_fmt(r.ci_low, r.metric)} to {_fmt(r.ci_high, r.metric)})"
+            if r.ci_low is not None and not pd.isna(r.ci_low)
+            else ""
+        )
+        out.append(
+            f"| {r.target} ({r.unit}) | {r.source} | {_fmt(r.simulated, r.metric)}{ci}"
+            f" | {_fmt(r.value, r.metric)} ({_fmt(r.low, r.metric)} to "
+            f"{_fmt(r.high, r.metric)}) | {'pass' if r.pass_ else 'FAIL'} |"
+        )
     out += ["", "Not used in the fit:", "", "| Figure | Simulated (95% CI) |", "|---|---|"]
     for r in patterns.itertuples():
-        ci = (f" ({_fmt(r.ci_low, r.metric)} to {_fmt(r.ci_high, r.metric)})"
-              if r.ci_low is not None and not pd.isna(r.ci_low) else "")
+        ci = (
+            f" ({_fmt(r.ci_low, r.metric)} to {_fmt(r.ci_high, r.metric)})"
+            if r.ci_low is not None and not pd.isna(r.ci_low)
+            else ""
+        )
         out.append(f"| {r.metric} | {_fmt(r.mean, r.metric)}{ci} |")
     if values is not None:
-        out += ["", "Fitted free parameters:", "", "| Parameter | Setting | Fitted | Bounds |",
-                "|---|---|---|---|"]
+        out += [
+            "",
+            "Fitted free parameters:",
+            "",
+            "| Parameter | Setting | Fitted | Bounds |",
+            "|---|---|---|---|",
+        ]
         for p in spec.parameters:
-            out.append(f"| {p.name} | `{p.path}` | {_round(values[p.name])} | "
-                       f"{p.low:g} to {p.high:g} |")
+            out.append(
+                f"| {p.name} | `{p.path}` | {_round(values[p.name])} | {p.low:g} to {p.high:g} |"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -577,8 +684,7 @@ def _parse(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     return own, hydra_args
 
 
-def int_option(own: dict[str, str], key: str, default: int | None, lo: int
-               ) -> int | None:
+def int_option(own: dict[str, str], key: str, default: int | None, lo: int) -> int | None:
     """Whole-number command option ``key`` from ``own`` (its default when absent); one
     sentence of :class:`ConfigError` when it is not a whole number of at least ``lo``."""
     if key not in own:
@@ -588,8 +694,9 @@ def int_option(own: dict[str, str], key: str, default: int | None, lo: int
     except ValueError:
         v = lo - 1
     if v < lo:
-        raise ConfigError(f"{key} = {own[key]} is not allowed: it must be a whole number of "
-                          f"at least {lo}")
+        raise ConfigError(
+            f"{key} = {own[key]} is not allowed: it must be a whole number of at least {lo}"
+        )
     return v
 
 
@@ -604,13 +711,17 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
         own, hydra_args = _parse(argv)
         areas = [a for a in hydra_args if a.startswith("area=")]
         if not areas:
-            raise ConfigError("area is missing: give the preset to calibrate, e.g. "
-                              "python -m sim.calibrate area=shropshire")
+            raise ConfigError(
+                "area is missing: give the preset to calibrate, e.g. "
+                "python -m sim.calibrate area=shropshire"
+            )
         area = areas[-1].split("=", 1)[1]
         user = [a for a in hydra_args if not a.startswith("area=")]
         if any(_key(a) == "team_model" for a in user):
-            raise ConfigError("team_model is not allowed here: each preset is calibrated "
-                              "under its own team model (configs/calibration/calibration.yaml)")
+            raise ConfigError(
+                "team_model is not allowed here: each preset is calibrated "
+                "under its own team model (configs/calibration/calibration.yaml)"
+            )
         spec = load_spec(area)
         trials = int_option(own, "trials", spec.trials, 1)
         fit_reps = int_option(own, "fit_replicates", spec.fit_replicates, 1)
@@ -627,25 +738,31 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
     out = Path(own.get("out") or Path("outputs") / "calibration" / f"{area}_{stamp}")
     command = "python -m sim.calibrate " + " ".join(argv)
-    study, trials_table = fit(spec, user, trials, fit_reps, sampler_seed,
-                              progress=fit_cfg.progress)
+    study, trials_table = fit(spec, user, trials, fit_reps, sampler_seed, progress=fit_cfg.progress)
     values = {k: float(v) for k, v in study.best_params.items()}
     report, patterns = check(spec, values, user, check_reps)
     out.mkdir(parents=True, exist_ok=True)
     block = fitted_block(spec, values, command)
-    desc = (f"{check_cfg.area.children} children, {check_cfg.warmup_years:g} warm-up and "
-            f"{check_cfg.years:g} observed years, {check_reps} replicates from seed "
-            f"{check_cfg.seed}; fit: {trials} trials of {fit_reps} replicate(s) from seed "
-            f"{fit_cfg.seed + spec.seed_offset}, best loss {study.best_value:.3f}")
+    desc = (
+        f"{check_cfg.area.children} children, {check_cfg.warmup_years:g} warm-up and "
+        f"{check_cfg.years:g} observed years, {check_reps} replicates from seed "
+        f"{check_cfg.seed}; fit: {trials} trials of {fit_reps} replicate(s) from seed "
+        f"{fit_cfg.seed + spec.seed_offset}, best loss {study.best_value:.3f}"
+    )
     (out / "fit_report.md").write_text(
-        report_markdown(spec, report.rename(columns={"pass": "pass_"}), patterns, values,
-                        command, desc))
+        report_markdown(
+            spec, report.rename(columns={"pass": "pass_"}), patterns, values, command, desc
+        )
+    )
     report.to_csv(out / "fit_report.csv", index=False)
     patterns.to_csv(out / "patterns.csv", index=False)
     trials_table.to_csv(out / "trials.csv", index=False)
     (out / f"fitted_{area}.yaml").write_text(block)
-    echo(report_markdown(spec, report.rename(columns={"pass": "pass_"}), patterns, values,
-                         command, desc))
+    echo(
+        report_markdown(
+            spec, report.rename(columns={"pass": "pass_"}), patterns, values, command, desc
+        )
+    )
     if apply == "true":
         try:
             echo(f"fitted values written to {apply_to_preset(area, block)}")

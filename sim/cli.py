@@ -36,7 +36,7 @@ register_resolvers()
 
 
 def _team_model_overrides(team_model: str) -> list[str]:
-    """This run's command-line overrides with the team model replaced."""
+    """The command-line overrides of this run, with the team model replaced."""
     task = list(HydraConfig.get().overrides.task)
     kept = [o for o in task if not o.lstrip("+~").startswith("team_model=")]
     return kept + [f"team_model={team_model}"]
@@ -59,8 +59,13 @@ def app(raw: DictConfig) -> None:
     # basic launcher); parallel launchers' workers would write over each other.
     in_process = str(hc.launcher.get("_target_", "")).endswith("BasicLauncher")
     num = int(hc.job.num)
-    status = run_job(raw, outdir, list(hc.overrides.task), num,
-                     lambda job: _run(cfg, outdir, cfg.progress and in_process, job))
+    status = run_job(
+        raw,
+        outdir,
+        list(hc.overrides.task),
+        num,
+        lambda job: _run(cfg, outdir, cfg.progress and in_process, job),
+    )
     if status == "skipped":
         print(f"job {num}: already complete in {outdir}, skipped")
 
@@ -68,14 +73,15 @@ def app(raw: DictConfig) -> None:
 def _run(cfg: Config, outdir: Path, progress: bool, job: dict | None = None) -> None:
     """Run one scenario or comparison and write its outputs to ``outdir``."""
     if cfg.mode == "compare":
-        cfgs = {name: validate(compose(_team_model_overrides(name)))
-                for name in cfg.compare.team_models}
+        cfgs = {
+            name: validate(compose(_team_model_overrides(name))) for name in cfg.compare.team_models
+        }
         results = run_comparison(cfgs, progress=progress)
         summary = write_comparison(outdir, cfg, cfgs, results, job)
     else:
         result = run_scenario(cfg, progress=progress)
         summary = write_scenario(outdir, cfg, result, job)
-    if job is None:   # a sweep gets one report of its own: python -m sim.report <sweep>
+    if job is None:  # a sweep gets one report of its own: python -m sim.report <sweep>
         write_report(outdir)
     if cfg.mode == "compare":
         _report_comparison(summary, outdir)
@@ -94,19 +100,25 @@ def _fmt(stat: dict, scale: float = 1.0, unit: str = "") -> str:
 
 
 def _report(summary: dict, outdir: Path) -> None:
-    print(f"{summary['team_model']} on {summary['area']}: "
-          f"early identification {_fmt(summary['early_identification_rate'], 100, '%')}; "
-          f"onset to support median {_fmt(summary['delay_days']['onset_to_support']['median'], 1, ' days')}; "
-          f"referrals to social care {_fmt(summary['referrals_per_10k'], 1, ' per 10,000 a year')}.")
+    print(
+        f"{summary['team_model']} on {summary['area']}: "
+        f"early identification {_fmt(summary['early_identification_rate'], 100, '%')}; "
+        f"onset to support median "
+        f"{_fmt(summary['delay_days']['onset_to_support']['median'], 1, ' days')}; "
+        f"referrals to social care "
+        f"{_fmt(summary['referrals_per_10k'], 1, ' per 10,000 a year')}."
+    )
     print(f"Report: {outdir / 'report.html'}")
     print(f"Outputs: {outdir}")
 
 
 def _report_comparison(summary: dict, outdir: Path) -> None:
     for name, s in summary["team_models"].items():
-        print(f"{name:>11}: early identification "
-              f"{_fmt(s['early_identification_rate'], 100, '%')}; onset to support median "
-              f"{_fmt(s['delay_days']['onset_to_support']['median'], 1, ' days')}")
+        print(
+            f"{name:>11}: early identification "
+            f"{_fmt(s['early_identification_rate'], 100, '%')}; onset to support median "
+            f"{_fmt(s['delay_days']['onset_to_support']['median'], 1, ' days')}"
+        )
     print(f"Report: {outdir / 'report.html'}")
     print(f"Comparison table, plots and outputs: {outdir}")
 

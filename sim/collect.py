@@ -67,8 +67,7 @@ class CollectResult:
     pending: list[list[str]] = field(default_factory=list)
 
 
-def _job_rows(job: int, params: dict[str, Any], summary: dict[str, Any]
-              ) -> list[dict[str, Any]]:
+def _job_rows(job: int, params: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of one complete job: one per replicate (per team model in compare mode)."""
     base = {"job": job, "seed": summary.get("seed")}
     if "replicates_by_team_model" in summary:
@@ -123,8 +122,10 @@ def collect(sweep_dir: Path | str) -> CollectResult:
     complete: list[int] = []
     failures: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
-    job_dirs = sorted((p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-                      key=lambda p: int(p.name))
+    job_dirs = sorted(
+        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
+        key=lambda p: int(p.name),
+    )
     for job_dir in job_dirs:
         marker = _load(job_dir / MARKER)
         summary = _load(job_dir / "summary.json") if marker else None
@@ -137,17 +138,24 @@ def collect(sweep_dir: Path | str) -> CollectResult:
         failure = _load(job_dir / FAILURE)
         if failure:
             seen.add(tuple(failure.get("overrides", [])))
-            failures.append({"job": int(failure.get("job", job_dir.name)),
-                             "overrides": failure.get("overrides", []),
-                             "error": failure.get("error", "unknown error"),
-                             "record": str(job_dir / FAILURE)})
+            failures.append(
+                {
+                    "job": int(failure.get("job", job_dir.name)),
+                    "overrides": failure.get("overrides", []),
+                    "error": failure.get("error", "unknown error"),
+                    "record": str(job_dir / FAILURE),
+                }
+            )
     jobs = sweep_jobs_from_folder(sweep_dir)
-    pending = [] if jobs is None else [
-        job for job in jobs if tuple(normalise_overrides(job)) not in seen]
-    table = _tidy(pd.DataFrame(rows)) if rows else pd.DataFrame(
-        columns=["job", "replicate", "seed", "team_model"])
-    return CollectResult(table, complete, failures,
-                         None if jobs is None else len(jobs), pending)
+    pending = (
+        [] if jobs is None else [job for job in jobs if tuple(normalise_overrides(job)) not in seen]
+    )
+    table = (
+        _tidy(pd.DataFrame(rows))
+        if rows
+        else pd.DataFrame(columns=["job", "replicate", "seed", "team_model"])
+    )
+    return CollectResult(table, complete, failures, None if jobs is None else len(jobs), pending)
 
 
 def write_table(sweep_dir: Path | str, table: pd.DataFrame) -> Path:
@@ -164,11 +172,15 @@ def report(result: CollectResult, sweep_dir: Path | str) -> str:
     total = result.expected
     done = len(result.complete)
     of = f" of {total}" if total is not None else ""
-    lines = [f"{sweep_dir}: {done}{of} jobs complete ({len(result.table)} rows), "
-             f"{len(result.failures)} failed, {len(result.pending)} not complete."]
+    lines = [
+        f"{sweep_dir}: {done}{of} jobs complete ({len(result.table)} rows), "
+        f"{len(result.failures)} failed, {len(result.pending)} not complete."
+    ]
     for f in result.failures:
-        lines.append(f"  job {f['job']} failed ({' '.join(f['overrides']) or 'defaults'}): "
-                     f"{f['error']} [details: {f['record']}]")
+        lines.append(
+            f"  job {f['job']} failed ({' '.join(f['overrides']) or 'defaults'}): "
+            f"{f['error']} [details: {f['record']}]"
+        )
     return "\n".join(lines)
 
 
@@ -180,10 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m sim.collect",
-        description="Collect a (possibly partial or running) sweep into one table.")
+        description="Collect a (possibly partial or running) sweep into one table.",
+    )
     parser.add_argument("sweep_dir", help="the sweep folder (hydra.sweep.dir)")
-    parser.add_argument("--out", default=None, help="where to write the table "
-                        "(default: sweep.parquet in the sweep folder)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="where to write the table (default: sweep.parquet in the sweep folder)",
+    )
     args = parser.parse_args(argv)
     sweep_dir = Path(args.sweep_dir)
     if not sweep_dir.is_dir():
@@ -191,8 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = collect(sweep_dir)
     if not result.complete and not result.failures and result.expected is None:
-        print(f"error: {sweep_dir} is not a sweep folder: it has no multirun.yaml and no "
-              "job results.", file=sys.stderr)
+        print(
+            f"error: {sweep_dir} is not a sweep folder: it has no multirun.yaml and no "
+            "job results.",
+            file=sys.stderr,
+        )
         return 2
     if args.out:
         from sim.runner import atomic_write_parquet
@@ -222,10 +241,17 @@ HEADLINE: tuple[tuple[str, str, str, float], ...] = (
 )
 
 
-def paired_effects(table: pd.DataFrame, scenario: str, baseline: str,
-                   by: str = "team_model",
-                   metrics: tuple[str, ...] = tuple(m[0] for m in HEADLINE)
-                   ) -> pd.DataFrame:
+#: The names of the :data:`HEADLINE` metrics.
+HEADLINE_METRICS: tuple[str, ...] = tuple(row[0] for row in HEADLINE)
+
+
+def paired_effects(
+    table: pd.DataFrame,
+    scenario: str,
+    baseline: str,
+    by: str = "team_model",
+    metrics: tuple[str, ...] = HEADLINE_METRICS,
+) -> pd.DataFrame:
     """Each scenario's effect against the baseline, replicate by replicate.
 
     Rows of the same ``by`` value, ``seed`` and ``replicate`` share their random numbers
@@ -267,18 +293,33 @@ def paired_effects(table: pd.DataFrame, scenario: str, baseline: str,
             joined = part[[metric]].join(base[[metric]], rsuffix="_base", how="inner")
             diff = (joined[metric] - joined[f"{metric}_base"]).to_numpy(dtype=float)
             stat = mean_ci(list(diff))
-            rows.append({by: group, "scenario": name, "metric": metric,
-                         "mean": float(part[metric].astype(float).mean()),
-                         "baseline_mean": float(base.loc[base.index.get_level_values(0)
-                                                         == group, metric].astype(float)
-                                                .mean()),
-                         "effect": stat["mean"], "effect_ci_low": stat["ci95"][0],
-                         "effect_ci_high": stat["ci95"][1], "n": stat["n"]})
+            rows.append(
+                {
+                    by: group,
+                    "scenario": name,
+                    "metric": metric,
+                    "mean": float(part[metric].astype(float).mean()),
+                    "baseline_mean": float(
+                        base.loc[base.index.get_level_values(0) == group, metric]
+                        .astype(float)
+                        .mean()
+                    ),
+                    "effect": stat["mean"],
+                    "effect_ci_low": stat["ci95"][0],
+                    "effect_ci_high": stat["ci95"][1],
+                    "n": stat["n"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def plot_effects(effects: pd.DataFrame, path: Path, title: str,
-                 order: list[str] | None = None, by: str = "team_model") -> Path:
+def plot_effects(
+    effects: pd.DataFrame,
+    path: Path,
+    title: str,
+    order: list[str] | None = None,
+    by: str = "team_model",
+) -> Path:
     """Bar chart of each scenario's effect (with 95% CI) by team model, one panel per
     headline metric; Okabe-Ito colours, units on the axes. Written atomically."""
     import matplotlib.pyplot as plt
@@ -288,13 +329,18 @@ def plot_effects(effects: pd.DataFrame, path: Path, title: str,
 
     metrics = [m for m in HEADLINE if m[0] in set(effects["metric"])]
     scenarios = order or sorted(effects["scenario"].unique())
-    groups = sorted(effects[by].unique(), key=lambda g: list(PALETTE).index(g)
-                    if g in PALETTE else 99)
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(6, 0.9 * len(scenarios) + 2),
-                                                       2.6 * len(metrics)), squeeze=False)
+    groups = sorted(
+        effects[by].unique(), key=lambda g: list(PALETTE).index(g) if g in PALETTE else 99
+    )
+    fig, axes = plt.subplots(
+        len(metrics),
+        1,
+        figsize=(max(6, 0.9 * len(scenarios) + 2), 2.6 * len(metrics)),
+        squeeze=False,
+    )
     width = 0.8 / max(len(groups), 1)
     x = np.arange(len(scenarios))
-    for ax, (metric, label, unit, scale) in zip(axes[:, 0], metrics):
+    for ax, (metric, label, unit, scale) in zip(axes[:, 0], metrics, strict=True):
         for i, g in enumerate(groups):
             part = effects[(effects[by] == g) & (effects["metric"] == metric)]
             part = part.set_index("scenario").reindex(scenarios)
@@ -302,9 +348,15 @@ def plot_effects(effects: pd.DataFrame, path: Path, title: str,
             lo = part["effect_ci_low"].astype(float).to_numpy() * scale
             hi = part["effect_ci_high"].astype(float).to_numpy() * scale
             err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
-            ax.bar(x + (i - (len(groups) - 1) / 2) * width, np.nan_to_num(mean), width,
-                   yerr=err, capsize=2, color=colour(str(g), i),
-                   label=LABELS.get(str(g), str(g)))
+            ax.bar(
+                x + (i - (len(groups) - 1) / 2) * width,
+                np.nan_to_num(mean),
+                width,
+                yerr=err,
+                capsize=2,
+                color=colour(str(g), i),
+                label=LABELS.get(str(g), str(g)),
+            )
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_ylabel(f"change\n({unit})")
         ax.set_title(label, fontsize=10)

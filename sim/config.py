@@ -206,8 +206,12 @@ def _norm(parts: Sequence[str]) -> str:
     """Schema path of ``parts`` with mapping keys replaced by ``*`` and indices dropped."""
     out = [re.sub(r"\[\d+\]$", "", p) for p in parts]
     out = [p for p in out if p and not p.isdigit()]
-    for prefix in (["professions"], ["area", "establishment_scale"],
-                   ["need", "domain_probability"], ["domain_professions"]):
+    for prefix in (
+        ["professions"],
+        ["area", "establishment_scale"],
+        ["need", "domain_probability"],
+        ["domain_professions"],
+    ):
         n = len(prefix)
         if out[:n] == prefix and len(out) > n:
             out[n] = "*"
@@ -225,7 +229,7 @@ def _walk_schema(parts: Sequence[str]) -> tuple[Any, Optional[int], Sequence[str
     t: Any = Config
     for i, part in enumerate(parts):
         t = _unwrap_optional(t)
-        if dataclasses.is_dataclass(t):
+        if dataclasses.is_dataclass(t) and isinstance(t, type):
             hints = _hints(t)
             if part not in hints:
                 return None, i, tuple(hints)
@@ -250,8 +254,7 @@ def _unknown_reason(parts: Sequence[str], i: int, allowed: Sequence[str]) -> str
     if restricted is not None:
         return f"{name} is not {restricted[0]}; choose one of {_join(restricted[1])}"
     if not parent:
-        return (f"there is no setting called {name}; the top-level settings are "
-                f"{_join(allowed)}")
+        return f"there is no setting called {name}; the top-level settings are {_join(allowed)}"
     if allowed:
         return f"{parent} has no setting called {name}; its settings are {_join(allowed)}"
     return f"{parent} is a single value and has no setting called {name}"
@@ -309,8 +312,9 @@ _COUNT = _Range(lo=1, whole=True)
 _WHOLE_NON_NEGATIVE = _Range(lo=0, whole=True)
 
 #: Whole numbers that are counts (at least 1).
-_COUNT_FIELDS = frozenset({"area.children", "area.localities", "replicates", "workers",
-                           "mmc.servers"})
+_COUNT_FIELDS = frozenset(
+    {"area.children", "area.localities", "replicates", "workers", "mmc.servers"}
+)
 #: Numbers with a bound other than "at least 0" or a probability.
 _SPECIAL_RANGES: dict[str, _Range] = {
     "years": _POSITIVE,
@@ -326,11 +330,21 @@ _SPECIAL_RANGES: dict[str, _Range] = {
     "demography.fixed_age_years": _Range(lo=0.0, hi=18.0, hi_open=True),
 }
 #: Probabilities and shares whose names do not say so.
-_PROBABILITY_NAMES = frozenset({
-    "sickness_rate", "initial_vacancy_rate", "initial_skill", "sharing_reluctance",
-    "engagement_mean", "engagement_risk_penalty", "training_rate", "training_gain",
-    "new_starter_skill_factor", "escalation_supported_factor", "disengage_on_lead_change",
-})
+_PROBABILITY_NAMES = frozenset(
+    {
+        "sickness_rate",
+        "initial_vacancy_rate",
+        "initial_skill",
+        "sharing_reluctance",
+        "engagement_mean",
+        "engagement_risk_penalty",
+        "training_rate",
+        "training_gain",
+        "new_starter_skill_factor",
+        "escalation_supported_factor",
+        "disengage_on_lead_change",
+    }
+)
 #: Fixed-length lists of numbers: path -> (length, range of each element).
 _LIST_RULES: dict[str, tuple[int, _Range]] = {
     "need.onset_rate_by_age": (3, _NON_NEGATIVE),
@@ -344,8 +358,12 @@ _LIST_RULES: dict[str, tuple[int, _Range]] = {
 
 def _is_probability(norm: str) -> bool:
     name = norm.rsplit(".", 1)[-1]
-    return (name.endswith(("_probability", "_share")) or name.startswith("prevalence_")
-            or name in _PROBABILITY_NAMES or norm == "need.domain_probability.*")
+    return (
+        name.endswith(("_probability", "_share"))
+        or name.startswith("prevalence_")
+        or name in _PROBABILITY_NAMES
+        or norm == "need.domain_probability.*"
+    )
 
 
 def _range_for(norm: str, t: Any) -> Optional[_Range]:
@@ -365,8 +383,9 @@ def _group_options(group: str, extra_dirs: Sequence[Path] = ()) -> list[str]:
     for base in (CONFIG_DIR, *extra_dirs):
         folder = Path(base) / group
         if folder.is_dir():
-            names.update(p.stem for p in folder.iterdir()
-                         if p.suffix in (".yaml", ".yml") and p.is_file())
+            names.update(
+                p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
     return sorted(names)
 
 
@@ -374,34 +393,38 @@ def _allowed(parts: Sequence[str]) -> str:
     """What is allowed at ``parts``, as a noun phrase ("a number from 0 to 1")."""
     norm = _norm(parts)
     if norm in _LIST_RULES:
-        n, rng = _LIST_RULES[norm]
-        return f"a list of {n} numbers, each {rng.bare()}"
+        n, each = _LIST_RULES[norm]
+        return f"a list of {n} numbers, each {each.bare()}"
     choices = {
-        "mode": _MODES, "area.era": _ERAS, "team_model.pool_scope": _POOL_SCOPES,
-        "professions.*.service": _SERVICES, "team_model.name": _group_options("team_model"),
+        "mode": _MODES,
+        "area.era": _ERAS,
+        "team_model.pool_scope": _POOL_SCOPES,
+        "professions.*.service": _SERVICES,
+        "team_model.name": _group_options("team_model"),
     }
     if norm in choices:
         return f"one of {_join(choices[norm])}"
     special = {
         "compare.team_models": "a non-empty list of different team models, each one of "
-                               + _join(_group_options("team_model")),
+        + _join(_group_options("team_model")),
         "compare.baseline": "one of the team models listed in compare.team_models",
         "experiment_name": "a non-empty name of letters, digits, '_', '-' or '.' (it names "
-                           "the output folder)",
+        "the output folder)",
         "professions.*.identifies_ages": f"an empty list or [min, max] ages with 0 <= min "
-                                         f"<= max <= {_MAX_AGE}",
-        "professions.*.assessor": "empty or the name of a profession whose caf_assessor is "
-                                  "true",
+        f"<= max <= {_MAX_AGE}",
+        "professions.*.assessor": "empty or the name of a profession whose caf_assessor is true",
         "domain_professions.*": "a list of entries profession or profession:min-max naming "
-                                f"known professions, with ages from 0 to {_MAX_AGE}",
-        "domain_professions": "a mapping from each outcome domain (" + _join(DOMAINS)
-                              + ") to a list of professions",
-        "need.domain_probability": "a mapping from each outcome domain (" + _join(DOMAINS)
-                                   + ") to a number from 0 to 1",
-        "area.establishment_scale": "a mapping from profession names to numbers of at least "
-                                    "0",
-        "professions": "a mapping from known profession names (" + _join(_profession_names())
-                       + ") to their settings",
+        f"known professions, with ages from 0 to {_MAX_AGE}",
+        "domain_professions": "a mapping from each outcome domain ("
+        + _join(DOMAINS)
+        + ") to a list of professions",
+        "need.domain_probability": "a mapping from each outcome domain ("
+        + _join(DOMAINS)
+        + ") to a number from 0 to 1",
+        "area.establishment_scale": "a mapping from profession names to numbers of at least 0",
+        "professions": "a mapping from known profession names ("
+        + _join(_profession_names())
+        + ") to their settings",
     }
     if norm in special:
         return special[norm]
@@ -422,8 +445,11 @@ def _allowed(parts: Sequence[str]) -> str:
         text = f"a group of settings, each set on its own as {key}.<setting>=<value>"
     elif typing.get_origin(t) is list:
         item = _unwrap_optional(typing.get_args(t)[0])
-        text = {int: "a list of whole numbers", float: "a list of numbers",
-                str: "a list of names"}.get(item, "a list")
+        text = {
+            int: "a list of whole numbers",
+            float: "a list of numbers",
+            str: "a list of names",
+        }.get(item, "a list")
     elif typing.get_origin(t) is dict:
         text = "a mapping"
     else:
@@ -486,8 +512,9 @@ def _hydra_session() -> Iterator[None]:
     saved_name = runtime.conf.get("name")
     gh.clear()
     try:
-        with hydra.initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR),
-                                         job_name=saved_name or "sim"):
+        with hydra.initialize_config_dir(
+            version_base="1.3", config_dir=str(CONFIG_DIR), job_name=saved_name or "sim"
+        ):
             yield
     finally:
         GlobalHydra.set_instance(gh)
@@ -504,33 +531,41 @@ def _parser() -> OverridesParser:
     return OverridesParser.create(config_loader=loader)
 
 
+def _line(o: Override) -> str:
+    """The text of an override as given on the command line."""
+    return o.input_line or ""
+
+
 def _parse_each(lines: Sequence[str]) -> list[Override]:
     """Parse overrides one by one, so that a grammar error names the override."""
     parser = _parser()
     parsed = []
     for line in lines:
         if not isinstance(line, str):
-            raise ConfigError(f"the override {line!r} is not allowed: every override must be "
-                              "text of the form key=value")
+            raise ConfigError(
+                f"the override {line!r} is not allowed: every override must be "
+                "text of the form key=value"
+            )
         try:
             parsed.extend(parser.parse_overrides([line]))
         except Exception as exc:  # noqa: BLE001 - turned into one sentence
             raise ConfigError(
                 f"the override {line} could not be read ({_first_line(exc)}); write it as "
-                "key=value, e.g. seed=1 or area=test") from None
+                "key=value, e.g. seed=1 or area=test"
+            ) from None
     return parsed
 
 
 def _value_text(o: Override) -> str:
     """What the user typed after ``=`` in an override ("" for a bare delete)."""
-    line = o.input_line or ""
+    line = _line(o) or ""
     return line.split("=", 1)[1] if "=" in line else ""
 
 
 def _head(o: Override) -> str:
     """``key = value`` (or ``~key``) of an override, for the start of a message."""
     key = o.key_or_group
-    if o.is_delete() and "=" not in (o.input_line or ""):
+    if o.is_delete() and "=" not in (_line(o) or ""):
         return f"~{key}"
     return f"{key} = {_value_text(o)}"
 
@@ -550,25 +585,26 @@ def _check_override_keys(parsed: Sequence[Override], extra_dirs: Sequence[Path])
         parts = o.key_or_group.split(".")
         _, bad, allowed = _walk_schema(parts)
         if bad is not None:
-            raise ConfigError(f"{_head(o)} is not allowed: "
-                              f"{_unknown_reason(parts, bad, allowed)}")
+            raise ConfigError(f"{_head(o)} is not allowed: {_unknown_reason(parts, bad, allowed)}")
 
 
-def _find(parsed: Sequence[Override], *, key: str = "", line: str = "",
-          text: str = "") -> Optional[Override]:
+def _find(
+    parsed: Sequence[Override], *, key: str = "", line: str = "", text: str = ""
+) -> Optional[Override]:
     """The last override with this key, this input line, or mentioned in ``text``."""
     for o in reversed(parsed):
-        if (key and o.key_or_group == key) or (line and o.input_line == line):
+        if (key and o.key_or_group == key) or (line and _line(o) == line):
             return o
     if text:
         for o in reversed(parsed):
-            if (o.input_line and o.input_line in text) or f"'{o.key_or_group}'" in text:
+            if (_line(o) and _line(o) in text) or f"'{o.key_or_group}'" in text:
                 return o
     return None
 
 
-def _from_hydra(exc: BaseException, parsed: Sequence[Override],
-                extra_dirs: Sequence[Path]) -> ConfigError:
+def _from_hydra(
+    exc: BaseException, parsed: Sequence[Override], extra_dirs: Sequence[Path]
+) -> ConfigError:
     """One-sentence :class:`ConfigError` for an exception raised while composing."""
     text = str(exc)
     first = _first_line(text)
@@ -578,15 +614,21 @@ def _from_hydra(exc: BaseException, parsed: Sequence[Override],
     if m:
         group, _, option = m.group(1).rpartition("/")
         if not group:
-            return ConfigError(f"the config {option} is not allowed: no such config was found "
-                               f"in {CONFIG_DIR}")
+            return ConfigError(
+                f"the config {option} is not allowed: no such config was found in {CONFIG_DIR}"
+            )
         listed = re.search(r"Available options in '[^']*':\n((?:\t.*\n?)+)", text)
-        options = ([s.strip() for s in listed.group(1).splitlines() if s.strip()]
-                   if listed else _group_options(group, extra_dirs))
+        options = (
+            [s.strip() for s in listed.group(1).splitlines() if s.strip()]
+            if listed
+            else _group_options(group, extra_dirs)
+        )
         o = _find(parsed, key=group)
         given = _value_text(o) if o is not None else option
-        return ConfigError(f"{group}={given} is not a known option; choose one of "
-                           f"{_join(options) or '(none found)'}")
+        return ConfigError(
+            f"{group}={given} is not a known option; choose one of "
+            f"{_join(options) or '(none found)'}"
+        )
 
     m = re.match(r"Error merging override (.*)", first)
     if m:
@@ -611,59 +653,78 @@ def _from_hydra(exc: BaseException, parsed: Sequence[Override],
         full_key = str(getattr(cause, "full_key", "") or "")
         if o is not None and full_key == m.group(1) and "." in full_key:
             parent, _, last = full_key.rpartition(".")
-            return ConfigError(f"{head} is not allowed: {parent} has no entry {last} yet, so "
-                               f"add it with a plus, as +{o.input_line}")
+            return ConfigError(
+                f"{head} is not allowed: {parent} has no entry {last} yet, so "
+                f"add it with a plus, as +{_line(o)}"
+            )
         example = full_key or f"{m.group(1)}.<name>"
-        return ConfigError(f"{head} is not allowed: {_first_line(cause or text)}; add new "
-                           f"entries one at a time with a plus, e.g. +{example}=<value>")
+        return ConfigError(
+            f"{head} is not allowed: {_first_line(cause or text)}; add new "
+            f"entries one at a time with a plus, e.g. +{example}=<value>"
+        )
 
     if first.startswith("Config group override must be a string or a list"):
         for o in reversed(parsed):
             if _is_group_override(o, extra_dirs) and not isinstance(o.value(), str):
                 options = _group_options(o.key_or_group, extra_dirs)
-                return ConfigError(f"{o.key_or_group}={_value_text(o)} is not a known option; "
-                                   f"choose one of {_join(options)}")
+                return ConfigError(
+                    f"{o.key_or_group}={_value_text(o)} is not a known option; "
+                    f"choose one of {_join(options)}"
+                )
 
     m = re.match(r"Ambiguous value for argument '([^']*)'", first)
     if m:
         key, _, value = m.group(1).partition("=")
-        return ConfigError(f"{key} = {value} is not allowed in a single run: a sweep over "
-                           f"several values needs -m (--multirun), and a list is written "
-                           f"{key}=[{value}]")
+        return ConfigError(
+            f"{key} = {value} is not allowed in a single run: a sweep over "
+            f"several values needs -m (--multirun), and a list is written "
+            f"{key}=[{value}]"
+        )
 
     m = re.match(r"Could not append to config\. An item is already at '([^']*)'", first)
     if m:
         o = _find(parsed, key=m.group(1))
         head = _head(o) if o is not None else m.group(1)
-        return ConfigError(f"+{head} is not allowed: {m.group(1)} already exists, so set it "
-                           "without the plus")
+        return ConfigError(
+            f"+{head} is not allowed: {m.group(1)} already exists, so set it without the plus"
+        )
 
     m = re.match(r"Multiple values for ([^.]*)\.", first)
     if m:
         o = _find(parsed, key=m.group(1))
         head = f"+{m.group(1)}={_value_text(o)}" if o is not None else m.group(1)
-        return ConfigError(f"{head} is not allowed: {m.group(1)} is already in the defaults "
-                           f"list, so choose it without the plus")
+        return ConfigError(
+            f"{head} is not allowed: {m.group(1)} is already in the defaults "
+            f"list, so choose it without the plus"
+        )
 
     o = _find(parsed, text=text)
     if o is None and cause is not None:
         o = _find(parsed, text=str(cause))
     if o is not None:
         return ConfigError(f"{_head(o)} is not allowed: {first or type(exc).__name__}")
-    given = " ".join(p.input_line for p in parsed) or "the defaults"
-    return ConfigError(f"the configuration could not be composed from {given}: "
-                       f"{first or type(exc).__name__}")
+    given = " ".join(_line(p) for p in parsed) or "the defaults"
+    return ConfigError(
+        f"the configuration could not be composed from {given}: {first or type(exc).__name__}"
+    )
 
 
-def _compose_in_session(lines: Sequence[str], config_name: str = CONFIG_NAME,
-                        hydra_lines: Sequence[str] = (), extra_dirs: Sequence[Path] = (),
-                        return_hydra_config: bool = False) -> DictConfig:
+def _compose_in_session(
+    lines: Sequence[str],
+    config_name: str = CONFIG_NAME,
+    hydra_lines: Sequence[str] = (),
+    extra_dirs: Sequence[Path] = (),
+    return_hydra_config: bool = False,
+) -> DictConfig:
     """Compose inside :func:`_hydra_session`; see :func:`compose`."""
     parsed = _parse_each(lines)
     _check_override_keys(parsed, extra_dirs)
     try:
-        cfg = hydra.compose(config_name=config_name, overrides=[*lines, *hydra_lines],
-                            return_hydra_config=return_hydra_config)
+        cfg = hydra.compose(
+            config_name=config_name,
+            overrides=[*lines, *hydra_lines],
+            return_hydra_config=return_hydra_config,
+        )
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf error becomes a sentence
@@ -712,23 +773,27 @@ def _check_keys(node: Any, t: Any, parts: list[str]) -> None:
         return
     if node._is_interpolation():
         return
-    if dataclasses.is_dataclass(t):
+    if dataclasses.is_dataclass(t) and isinstance(t, type):
         hints = _hints(t)
         for key in node.keys():
             if not parts and key == "hydra":
                 continue
             if key not in hints:
                 here = [*parts, str(key)]
-                raise ConfigError(f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
-                                  f"{_unknown_reason(here, len(parts), tuple(hints))}")
+                raise ConfigError(
+                    f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
+                    f"{_unknown_reason(here, len(parts), tuple(hints))}"
+                )
             _check_keys(node._get_node(key), hints[key], [*parts, str(key)])
     elif typing.get_origin(t) is dict:
         restricted = _dict_keys(parts)
         for key in node.keys():
             here = [*parts, str(key)]
             if restricted is not None and key not in restricted[1]:
-                raise ConfigError(f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
-                                  f"{_unknown_reason(here, len(parts), restricted[1])}")
+                raise ConfigError(
+                    f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
+                    f"{_unknown_reason(here, len(parts), restricted[1])}"
+                )
             _check_keys(node._get_node(key), typing.get_args(t)[1], here)
 
 
@@ -741,11 +806,11 @@ def _from_omegaconf(exc: OmegaConfBaseException, cfg: Any) -> ConfigError:
     parts = re.sub(r"\[\d+\]", "", full_key).split(".")
     raw = _raw_at(cfg, full_key)
     if isinstance(exc, MissingMandatoryValue):
-        return ConfigError(f"{full_key} = ??? is not allowed: it must be given "
-                           f"{_allowed(parts)}")
+        return ConfigError(f"{full_key} = ??? is not allowed: it must be given {_allowed(parts)}")
     if isinstance(exc, InterpolationResolutionError):
-        return ConfigError(f"{full_key} = {raw} is not allowed: the interpolation could not be "
-                           f"resolved ({first})")
+        return ConfigError(
+            f"{full_key} = {raw} is not allowed: the interpolation could not be resolved ({first})"
+        )
     if isinstance(exc, ValidationError):
         return ConfigError(f"{full_key} = {raw} is not allowed: it must be {_allowed(parts)}")
     return ConfigError(f"{full_key} = {raw} is not allowed: {first}")
@@ -762,7 +827,7 @@ def _check_numbers(value: Any, t: Any, parts: list[str]) -> None:
     norm = _norm(parts)
     if value is None:
         return
-    if dataclasses.is_dataclass(t):
+    if dataclasses.is_dataclass(t) and isinstance(t, type):
         for name, sub in _hints(t).items():
             _check_numbers(getattr(value, name), sub, [*parts, name])
     elif typing.get_origin(t) is dict:
@@ -774,9 +839,9 @@ def _check_numbers(value: Any, t: Any, parts: list[str]) -> None:
             if len(value) != n or not all(rng.ok(v) for v in value):
                 raise _bad(key, value, _allowed(parts))
     elif t in (int, float):
-        rng = _range_for(norm, t)
-        if rng is not None and not rng.ok(value):
-            raise _bad(key, value, rng.phrase())
+        allowed = _range_for(norm, t)
+        if allowed is not None and not allowed.ok(value):
+            raise _bad(key, value, allowed.phrase())
 
 
 def _check_choice(key: str, value: Any, choices: Sequence[str]) -> None:
@@ -792,22 +857,31 @@ def _check_professions(cfg: Config) -> None:
         _check_choice(f"{base}.service", p.service, _SERVICES)
         ages = list(p.identifies_ages)
         if ages and not (len(ages) == 2 and 0 <= ages[0] <= ages[1] <= _MAX_AGE):
-            raise _bad(f"{base}.identifies_ages", ages,
-                       _allowed(["professions", name, "identifies_ages"]))
+            raise _bad(
+                f"{base}.identifies_ages", ages, _allowed(["professions", name, "identifies_ages"])
+            )
         if p.assessor and p.assessor not in assessors:
-            raise _bad(f"{base}.assessor", p.assessor,
-                       "empty or one of the professions whose caf_assessor is true ("
-                       + _join(assessors) + ")")
+            raise _bad(
+                f"{base}.assessor",
+                p.assessor,
+                "empty or one of the professions whose caf_assessor is true ("
+                + _join(assessors)
+                + ")",
+            )
 
 
 def _check_domains(cfg: Config) -> None:
-    for key, mapping in (("domain_professions", cfg.domain_professions),
-                         ("need.domain_probability", cfg.need.domain_probability)):
+    for key, mapping in (
+        ("domain_professions", cfg.domain_professions),
+        ("need.domain_probability", cfg.need.domain_probability),
+    ):
         missing = [d for d in DOMAINS if d not in mapping]
         if missing:
-            raise ConfigError(f"{key} = {_fmt(mapping)} is not allowed: it must have an entry "
-                              f"for each outcome domain ({_join(DOMAINS)}), and "
-                              f"{_join(missing)} is missing")
+            raise ConfigError(
+                f"{key} = {_fmt(mapping)} is not allowed: it must have an entry "
+                f"for each outcome domain ({_join(DOMAINS)}), and "
+                f"{_join(missing)} is missing"
+            )
     known = set(cfg.professions)
     for domain in DOMAINS:
         entries = list(cfg.domain_professions[domain])
@@ -823,11 +897,16 @@ def _check_domains(cfg: Config) -> None:
                     f"{key} = {_fmt(entries)} is not allowed: the entry {entry} must be "
                     f"profession, profession:min-max (ages 0 to {_MAX_AGE}) or either followed "
                     f"by @3 or @4 (only for needs at that tier or above), naming "
-                    f"one of {_join(sorted(known))}")
+                    f"one of {_join(sorted(known))}"
+                )
         if not entries:
-            raise _bad(key, entries, "a non-empty list of entries profession or "
-                       f"profession:min-max naming known professions, with ages from 0 to "
-                       f"{_MAX_AGE}")
+            raise _bad(
+                key,
+                entries,
+                "a non-empty list of entries profession or "
+                f"profession:min-max naming known professions, with ages from 0 to "
+                f"{_MAX_AGE}",
+            )
 
 
 def _check_combinations(cfg: Config) -> None:
@@ -841,60 +920,85 @@ def _check_combinations(cfg: Config) -> None:
     if cfg.area.localities > cfg.area.children:
         raise ConfigError(
             f"area.localities = {cfg.area.localities} is not allowed with area.children = "
-            f"{cfg.area.children}: there cannot be more localities than children")
+            f"{cfg.area.children}: there cannot be more localities than children"
+        )
     t3, t4 = cfg.need.initial_tier3_share, cfg.need.initial_tier4_share
     if t3 + t4 > 1.0 + 1e-12:
         raise ConfigError(
             f"need.initial_tier3_share + need.initial_tier4_share = {_fmt(t3)} + {_fmt(t4)} = "
             f"{_fmt(round(t3 + t4, 12))} is not allowed: the two shares together must be at "
-            "most 1")
+            "most 1"
+        )
     models = list(cfg.compare.team_models)
     for name in models:
         if name not in team_models:
-            raise ConfigError(f"compare.team_models = {_fmt(models)} is not allowed: {name} is "
-                              f"not a team model; choose from {_join(team_models)}")
+            raise ConfigError(
+                f"compare.team_models = {_fmt(models)} is not allowed: {name} is "
+                f"not a team model; choose from {_join(team_models)}"
+            )
     if not models or len(set(models)) != len(models):
         raise _bad("compare.team_models", models, _allowed(["compare", "team_models"]))
     if cfg.compare.baseline not in models:
-        raise ConfigError(f"compare.baseline = {_fmt(cfg.compare.baseline)} is not allowed: it "
-                          f"must be one of compare.team_models ({_join(models)})")
+        raise ConfigError(
+            f"compare.baseline = {_fmt(cfg.compare.baseline)} is not allowed: it "
+            f"must be one of compare.team_models ({_join(models)})"
+        )
     # Testing hook: the fixed onset must fall in the observation period.
     onset = cfg.need.fixed_onset_day
     if onset is not None and not onset < cfg.years * 365.25:
-        raise ConfigError(f"need.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
-                          f"{_fmt(cfg.years)}: it must be a day from 0 to before the end of "
-                          f"the observation period ({_fmt(cfg.years * 365.25)})")
+        raise ConfigError(
+            f"need.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
+            f"{_fmt(cfg.years)}: it must be a day from 0 to before the end of "
+            f"the observation period ({_fmt(cfg.years * 365.25)})"
+        )
     _check_vacancy_schedule(cfg)
     if cfg.mmc.enabled and not 1 <= cfg.mmc.servers <= _MMC_MAX_SERVERS:
-        raise ConfigError(f"mmc.servers = {cfg.mmc.servers} is not allowed when mmc.enabled "
-                          f"is true: it must be a whole number from 1 to {_MMC_MAX_SERVERS}")
+        raise ConfigError(
+            f"mmc.servers = {cfg.mmc.servers} is not allowed when mmc.enabled "
+            f"is true: it must be a whole number from 1 to {_MMC_MAX_SERVERS}"
+        )
 
 
 def _check_vacancy_schedule(cfg: Config) -> None:
     """The scheduled vacancy rate (vacancy shock experiment): known professions, as many
     rates as years, years in increasing order from 0, rates from 0 to 1."""
     wf = cfg.workforce
-    profs, years, rates = (list(wf.vacancy_schedule_professions),
-                           list(wf.vacancy_schedule_years), list(wf.vacancy_schedule_rates))
+    profs, years, rates = (
+        list(wf.vacancy_schedule_professions),
+        list(wf.vacancy_schedule_years),
+        list(wf.vacancy_schedule_rates),
+    )
     for name in profs:
         if name not in cfg.professions:
-            raise ConfigError(f"workforce.vacancy_schedule_professions = {_fmt(profs)} is not "
-                              f"allowed: {name} is not a profession; choose from "
-                              f"{_join(sorted(cfg.professions))}")
+            raise ConfigError(
+                f"workforce.vacancy_schedule_professions = {_fmt(profs)} is not "
+                f"allowed: {name} is not a profession; choose from "
+                f"{_join(sorted(cfg.professions))}"
+            )
     if len(years) != len(rates):
-        raise ConfigError(f"workforce.vacancy_schedule_rates = {_fmt(rates)} is not allowed "
-                          f"with workforce.vacancy_schedule_years = {_fmt(years)}: there must "
-                          "be one rate for each year")
+        raise ConfigError(
+            f"workforce.vacancy_schedule_rates = {_fmt(rates)} is not allowed "
+            f"with workforce.vacancy_schedule_years = {_fmt(years)}: there must "
+            "be one rate for each year"
+        )
     if profs and not years:
-        raise _bad("workforce.vacancy_schedule_years", years,
-                   "a non-empty list of years when vacancy_schedule_professions is set")
+        raise _bad(
+            "workforce.vacancy_schedule_years",
+            years,
+            "a non-empty list of years when vacancy_schedule_professions is set",
+        )
     if any(not _NON_NEGATIVE.ok(y) for y in years) or any(
-            b < a for a, b in zip(years, years[1:])):
-        raise _bad("workforce.vacancy_schedule_years", years,
-                   "a list of years of at least 0 in increasing order")
+        b < a for a, b in itertools.pairwise(years)
+    ):
+        raise _bad(
+            "workforce.vacancy_schedule_years",
+            years,
+            "a list of years of at least 0 in increasing order",
+        )
     if any(not _UNIT.ok(r) for r in rates):
-        raise _bad("workforce.vacancy_schedule_rates", rates,
-                   "a list of vacancy rates, each from 0 to 1")
+        raise _bad(
+            "workforce.vacancy_schedule_rates", rates, "a list of vacancy rates, each from 0 to 1"
+        )
 
 
 def validate(cfg: DictConfig) -> Config:
@@ -923,11 +1027,12 @@ def validate(cfg: DictConfig) -> Config:
     if isinstance(cfg, dict):
         cfg = OmegaConf.create(cfg)
     if not isinstance(cfg, DictConfig):
-        raise ConfigError(f"the configuration = {_fmt(cfg)} is not allowed: it must be a "
-                          "mapping of settings")
+        raise ConfigError(
+            f"the configuration = {_fmt(cfg)} is not allowed: it must be a mapping of settings"
+        )
     _check_keys(cfg, Config, [])
     try:
-        work = cfg
+        work: Any = cfg
         if "hydra" in cfg:
             work = copy.deepcopy(cfg)
             with open_dict(work):
@@ -940,8 +1045,9 @@ def validate(cfg: DictConfig) -> Config:
     except OmegaConfBaseException as exc:
         raise _from_omegaconf(exc, cfg) from None
     if not isinstance(obj, Config):  # pragma: no cover - guarded by the merge above
-        raise ConfigError("the configuration is not allowed: it must follow the schema "
-                          "sim.params.Config")
+        raise ConfigError(
+            "the configuration is not allowed: it must follow the schema sim.params.Config"
+        )
     _check_numbers(obj, Config, [])
     _check_professions(obj)
     _check_domains(obj)
@@ -959,8 +1065,9 @@ def _parse_argv(argv: Sequence[str]) -> Any:
     parser = get_args_parser()
 
     def error(message: str) -> typing.NoReturn:
-        raise ConfigError(f"the command line {' '.join(argv) or '(empty)'} is not allowed: "
-                          f"{message}")
+        raise ConfigError(
+            f"the command line {' '.join(argv) or '(empty)'} is not allowed: {message}"
+        )
 
     parser.error = error  # type: ignore[method-assign]
     return parser.parse_args(list(argv))
@@ -983,9 +1090,14 @@ def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
             else:
                 sweep = o.value()
                 if not isinstance(sweep, IntervalSweep):
-                    raise ConfigError(f"{_head(o)} is not allowed: this kind of sweep cannot "
-                                      "be checked; use a list such as 1,2,3 or range(1,4)")
-                values = [repr(float(sweep.start)), repr(float(sweep.end))]
+                    raise ConfigError(
+                        f"{_head(o)} is not allowed: this kind of sweep cannot "
+                        "be checked; use a list such as 1,2,3 or range(1,4)"
+                    )
+                values = [
+                    repr(float(typing.cast(float, sweep.start))),
+                    repr(float(typing.cast(float, sweep.end))),
+                ]
             final[key] = [f"{key}={v}" for v in values]
         else:
             final[key] = [f"{key}={o.get_value_element_as_str()}"]
@@ -997,12 +1109,14 @@ def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
     return [[v[i % len(v)] for v in lists] for i in range(width)]
 
 
-def _config_sweep_params(lines: Sequence[str], hydra_lines: Sequence[str],
-                         config_name: str) -> list[str]:
+def _config_sweep_params(
+    lines: Sequence[str], hydra_lines: Sequence[str], config_name: str
+) -> list[str]:
     """Sweep parameters set in the config itself (``hydra.sweeper.params``)."""
     try:
-        cfg = hydra.compose(config_name=config_name, overrides=[*lines, *hydra_lines],
-                            return_hydra_config=True)
+        cfg = hydra.compose(
+            config_name=config_name, overrides=[*lines, *hydra_lines], return_hydra_config=True
+        )
         params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
     except Exception:  # noqa: BLE001 - the job checks below report task errors
         return []
@@ -1018,8 +1132,9 @@ class _JobComposer:
     overrides to the result; this does the same, caching the first step.
     """
 
-    def __init__(self, config_name: str, hydra_lines: Sequence[str],
-                 extra_dirs: Sequence[Path]) -> None:
+    def __init__(
+        self, config_name: str, hydra_lines: Sequence[str], extra_dirs: Sequence[Path]
+    ) -> None:
         self.config_name = config_name
         self.hydra_lines = list(hydra_lines)
         self.extra_dirs = list(extra_dirs)
@@ -1032,10 +1147,11 @@ class _JobComposer:
         _check_override_keys(parsed, self.extra_dirs)
         groups = [o for o in parsed if _is_group_override(o, self.extra_dirs)]
         values = [o for o in parsed if not _is_group_override(o, self.extra_dirs)]
-        key = tuple(o.input_line for o in groups)
+        key = tuple(_line(o) for o in groups)
         if key not in self.cache:
-            self.cache[key] = _compose_in_session(key, self.config_name, self.hydra_lines,
-                                                  self.extra_dirs)
+            self.cache[key] = _compose_in_session(
+                key, self.config_name, self.hydra_lines, self.extra_dirs
+            )
         cfg = copy.deepcopy(self.cache[key])
         try:
             ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
@@ -1084,17 +1200,19 @@ def precheck_argv(argv: Sequence[str]) -> None:
         task = [o for o in parsed if not o.is_hydra_override()]
         multirun = bool(args.multirun) or any(
             o.key_or_group == "hydra.mode" and str(_value_text(o)).upper() == "MULTIRUN"
-            for o in hydra_ov)
-        hydra_lines = [o.input_line for o in hydra_ov if o.key_or_group == "hydra.searchpath"]
+            for o in hydra_ov
+        )
+        hydra_lines = [_line(o) for o in hydra_ov if o.key_or_group == "hydra.searchpath"]
         if extra_dirs and not hydra_lines:
-            hydra_lines = ["hydra.searchpath=[" + ",".join(
-                _quote(f"file://{d}") for d in extra_dirs) + "]"]
-        task_lines = [o.input_line for o in task]
+            hydra_lines = [
+                "hydra.searchpath=[" + ",".join(_quote(f"file://{d}") for d in extra_dirs) + "]"
+            ]
+        task_lines = [_line(o) for o in task]
         if not multirun:
             validate(_compose_in_session(task_lines, config_name, hydra_lines, extra_dirs))
             return
-        fixed = [o.input_line for o in task if not o.is_sweep_override()]
-        other_hydra = [o.input_line for o in hydra_ov if o.key_or_group != "hydra.searchpath"]
+        fixed = [_line(o) for o in task if not o.is_sweep_override()]
+        other_hydra = [_line(o) for o in hydra_ov if o.key_or_group != "hydra.searchpath"]
         params = _config_sweep_params(fixed, [*hydra_lines, *other_hydra], config_name)
         sweep = _parse_each([*params, *task_lines])
         compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)

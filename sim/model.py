@@ -24,7 +24,8 @@ import gc
 import math
 import struct
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import mesa
 import numpy as np
@@ -78,8 +79,9 @@ def collector_paused():
             gc.enable()
 
 
-def _parse_domain_professions(cfg: Config, professions: list[str]
-                              ) -> list[list[list[tuple[int, int]]]]:
+def _parse_domain_professions(
+    cfg: Config, professions: list[str]
+) -> list[list[list[tuple[int, int]]]]:
     """For each age 0-17 and domain, the professions a TAC needs as ``(profession,
     minimum tier)``: the first age-matching plain entry (tier 2), then every
     age-matching ``@tier`` entry."""
@@ -109,25 +111,24 @@ class ChildrensServicesModel(mesa.Model):
         Seed of this run; every random process gets its own stream spawned from it.
     """
 
-    K_NATURAL, K_CONSENT, K_TASK, K_ALLOCATE, K_TAC, K_SUPPORT, K_REVIEW, K_SPECIALIST = (
-        range(8))
+    K_NATURAL, K_CONSENT, K_TASK, K_ALLOCATE, K_TAC, K_SUPPORT, K_REVIEW, K_SPECIALIST = range(8)
 
     def __init__(self, cfg: Config, seed: int | np.random.SeedSequence = 0) -> None:
         self.streams = spawn_streams(seed)
-        self.episode_key = int(self.streams["episode"].integers(0, 2 ** 63))
+        self.episode_key = int(self.streams["episode"].integers(0, 2**63))
         super().__init__(rng=self.streams["model"])
         self.cfg = cfg
         # Weeks are aligned so that day 0, the end of the warm-up, starts a week.
         self.t_start = -math.ceil(cfg.warmup_years * DAYS_PER_YEAR / 7.0) * 7.0
-        self.t_end = cfg.years * DAYS_PER_YEAR   # end of the observation window
-        self.t_stop = (cfg.years + cfg.followup_years) * DAYS_PER_YEAR   # end of the run
+        self.t_end = cfg.years * DAYS_PER_YEAR  # end of the observation window
+        self.t_stop = (cfg.years + cfg.followup_years) * DAYS_PER_YEAR  # end of the run
         # What the window saw, kept when it closes (run): its episodes and its weeks.
         self._window_episodes: pd.DataFrame | None = None
         self._window_weeks: int | None = None
         self._window_close = math.nan
         self.t = self.t_start
         self.events = EventQueue(self.t_start, 7.0)
-        self._week_end = self.t_start + 7.0   # end of the week being run
+        self._week_end = self.t_start + 7.0  # end of the week being run
         self.team_model = make_team_model(cfg.team_model)
         self.population = Population(cfg, self.streams["population"], self.t_start)
         self._build_workforce()
@@ -138,14 +139,17 @@ class ChildrensServicesModel(mesa.Model):
         self.queue_meter = QueueMeter(self.t_start, len(self.professions))
         self._busy: set[int] = set()
         self.series_rows: list[dict] = []
-        self._dispatch = {
-            self.K_NATURAL: self._on_natural, self.K_CONSENT: self._on_consent,
-            self.K_TASK: self._on_task, self.K_ALLOCATE: self._on_allocate,
-            self.K_TAC: self._on_tac, self.K_SUPPORT: self._on_support_start,
-            self.K_REVIEW: self._on_review, self.K_SPECIALIST: self._on_specialist,
+        self._dispatch: dict[int, Callable[[float, Any], None]] = {
+            self.K_NATURAL: self._on_natural,
+            self.K_CONSENT: self._on_consent,
+            self.K_TASK: self._on_task,
+            self.K_ALLOCATE: self._on_allocate,
+            self.K_TAC: self._on_tac,
+            self.K_SUPPORT: self._on_support_start,
+            self.K_REVIEW: self._on_review,
+            self.K_SPECIALIST: self._on_specialist,
         }
-        self.workforce.start_week(self.t, self.streams["workforce"],
-                                  cfg.team_model.home_demand_cv)
+        self.workforce.start_week(self.t, self.streams["workforce"], cfg.team_model.home_demand_cv)
         # This week's diary hours per day by post, as Python floats (read one at a time).
         self._diary_rate = self.workforce.diary_rate.tolist()
         self._update_identification_table()
@@ -172,8 +176,15 @@ class ChildrensServicesModel(mesa.Model):
         n_main = len(specs)
         specs += self.team_model.structure_posts(cfg.area.localities, cfg.area.children)
         self.team_model.structure_pids = list(range(n_main, len(specs)))
-        wf = Workforce(cfg, specs, self.professions, self.streams["workforce"], self.t_start,
-                       n_main=n_main, structure_rng=self.streams["structure"])
+        wf = Workforce(
+            cfg,
+            specs,
+            self.professions,
+            self.streams["workforce"],
+            self.t_start,
+            n_main=n_main,
+            structure_rng=self.streams["structure"],
+        )
         self.workforce = wf
         self.n_main_posts = n_main
         tac_prof = np.array([cfg.professions[p].tac_member for p in self.professions])
@@ -183,8 +194,7 @@ class ChildrensServicesModel(mesa.Model):
         # Universal posts without a TAC role still give spare time to identification
         # and assessment tasks.
         other = (wf.ma_share == 0) & ~wf.specialist
-        wf.ma_share[other] = np.minimum(wf.targeted[other] * cfg.team_model.member_time_share,
-                                        1.0)
+        wf.ma_share[other] = np.minimum(wf.targeted[other] * cfg.team_model.member_time_share, 1.0)
         wf.ma_share[wf.specialist] = 1.0
         self.practitioners = [Practitioner(self, pid) for pid in range(wf.n)]
         # Fixed after set-up: the hours a post may commit to TAC cases, and the weight
@@ -192,9 +202,8 @@ class ChildrensServicesModel(mesa.Model):
         self._commit_cap = wf.hours * wf.ma_share
         self._core_bonus = 1e6 * wf.core
         self._diary_len = np.zeros(wf.n)
-        self._diary_hours = [0.0] * wf.n   # hours of one-off tasks waiting, by post
-        ident = np.array([cfg.professions[p].identification_rate > 0
-                          for p in self.professions])
+        self._diary_hours = [0.0] * wf.n  # hours of one-off tasks waiting, by post
+        ident = np.array([cfg.professions[p].identification_rate > 0 for p in self.professions])
         self._trainable = ident[wf.prof] & ~wf.specialist
         self._trainable[n_main:] = False
         # Candidate posts for each (pool, profession), core members first.
@@ -216,25 +225,36 @@ class ChildrensServicesModel(mesa.Model):
         self._pidx = {p: i for i, p in enumerate(self.professions)}
         spec_hours = np.zeros(wf.n)
         self.social_care = SpecialistService(
-            self, "social_care", cfg.social_care,
-            np.nonzero(wf.specialist & (wf.prof == self._pidx["social_worker"]))[0])
+            self,
+            "social_care",
+            cfg.social_care,
+            np.nonzero(wf.specialist & (wf.prof == self._pidx["social_worker"]))[0],
+        )
         self.camhs = SpecialistService(
-            self, "camhs", cfg.camhs,
-            np.nonzero(wf.specialist & (wf.prof == self._pidx["camhs_worker"]))[0])
+            self,
+            "camhs",
+            cfg.camhs,
+            np.nonzero(wf.specialist & (wf.prof == self._pidx["camhs_worker"]))[0],
+        )
         spec_hours[self.social_care.pids] = cfg.social_care.hours_per_case_week
         spec_hours[self.camhs.pids] = cfg.camhs.hours_per_case_week
         self._spec_hours = spec_hours
-        self._ident_rate = np.array([cfg.professions[p].identification_rate
-                                     for p in self.professions]) / DAYS_PER_YEAR
+        self._ident_rate = (
+            np.array([cfg.professions[p].identification_rate for p in self.professions])
+            / DAYS_PER_YEAR
+        )
         ages = np.zeros((N_AGES, len(self.professions)), dtype=bool)
         for i, p in enumerate(self.professions):
             span = cfg.professions[p].identifies_ages
             if span:
-                ages[span[0]: span[1] + 1, i] = True
+                ages[span[0] : span[1] + 1, i] = True
         self._ident_ages = ages
         est = np.zeros((cfg.area.localities, len(self.professions)))
-        np.add.at(est, (wf.locality[:n_main], wf.prof[:n_main]),
-                  np.where(wf.specialist[:n_main], 0.0, wf.fte[:n_main]))
+        np.add.at(
+            est,
+            (wf.locality[:n_main], wf.prof[:n_main]),
+            np.where(wf.specialist[:n_main], 0.0, wf.fte[:n_main]),
+        )
         self._establishment = est
         self._refresh_vacancies()
 
@@ -269,7 +289,7 @@ class ChildrensServicesModel(mesa.Model):
         per_prof = self._ident_rate * staffing * skill * self.team_model.advice_multiplier
         table = per_prof[:, None, :] * self._ident_ages[None, :, :]
         # Read one episode at a time: Python lists index faster than small arrays.
-        self._ident_rows = table.tolist()            # [locality][age][profession]
+        self._ident_rows = table.tolist()  # [locality][age][profession]
         self._ident_sum = table.sum(axis=2).tolist()  # [locality][age]
 
     # ================================================================== stepping
@@ -286,8 +306,9 @@ class ChildrensServicesModel(mesa.Model):
             dispatch[kind](day, payload)
         self.t = t1
         self._close_week(t0, t1)
-        changed, filled = self.workforce.turnover(t0, 7.0, self.streams["workforce"],
-                                                  self._trainable)
+        changed, filled = self.workforce.turnover(
+            t0, 7.0, self.streams["workforce"], self._trainable
+        )
         self._refresh_vacancies()
         self._holders_changed(t1, changed, filled)
         self.workforce.start_week(t1, self.streams["workforce"], cfg.team_model.home_demand_cv)
@@ -326,10 +347,10 @@ class ChildrensServicesModel(mesa.Model):
         pop = self.population
         rng = self.streams["demography"]
         aged, aged_day, fams, move_day = pop.leavers(t, dt, rng)
-        for c, d in zip(aged.tolist(), aged_day.tolist()):
+        for c, d in zip(aged.tolist(), aged_day.tolist(), strict=True):
             self._child_leaves(c, d, "aged_out")
         if len(fams):
-            day_of = dict(zip(fams.tolist(), move_day.tolist()))
+            day_of = dict(zip(fams.tolist(), move_day.tolist(), strict=True))
             camhs = self.camhs.open_by_child
             for c in pop.children_of(fams).tolist():
                 if pop.open_episode[c] >= 0 or c in camhs:
@@ -367,14 +388,17 @@ class ChildrensServicesModel(mesa.Model):
         children, days = children[order], days[order]
         # Keyed on (child, week) so that each need's course is the same under every team
         # model (common random numbers), whatever else differs between the runs.
-        u = keyed_uniforms(self.episode_key, children, np.full(k, math.floor(t)),
-                           6 + 4 + 1 + len(DOMAINS))
+        u = keyed_uniforms(
+            self.episode_key, children, np.full(k, math.floor(t)), 6 + 4 + 1 + len(DOMAINS)
+        )
         exps = -np.log1p(-u[:, :6])
         unif = u[:, 6:]
         u_tier = unif[:, 4]
-        tiers = np.where(u_tier < need.initial_tier4_share, 4,
-                         np.where(u_tier < need.initial_tier4_share + need.initial_tier3_share,
-                                  3, 2))
+        tiers = np.where(
+            u_tier < need.initial_tier4_share,
+            4,
+            np.where(u_tier < need.initial_tier4_share + need.initial_tier3_share, 3, 2),
+        )
         pdom = np.array([need.domain_probability[d] for d in DOMAINS])
         udom = unif[:, 5:]
         hits = udom < pdom
@@ -385,14 +409,22 @@ class ChildrensServicesModel(mesa.Model):
         variates = np.concatenate([exps, unif[:, :4]], axis=1).tolist()
         # Converted to Python values in bulk: indexing arrays one element at a time is
         # slow.
-        columns = zip(children.tolist(), fams.tolist(), pop.locality[children].tolist(),
-                      ages.tolist(), tiers.tolist(), hits.tolist(),
-                      pop.fam_risk_count[fams].tolist(), pop.fam_engagement[fams].tolist(),
-                      days.tolist(), variates)
+        columns = zip(
+            children.tolist(),
+            fams.tolist(),
+            pop.locality[children].tolist(),
+            ages.tolist(),
+            tiers.tolist(),
+            hits.tolist(),
+            pop.fam_risk_count[fams].tolist(),
+            pop.fam_engagement[fams].tolist(),
+            days.tolist(),
+            variates,
+            strict=True,
+        )
         for c, f, loc, age, tier, hit, risk, engagement, day, var in columns:
-            doms = tuple(d for d, h in zip(DOMAINS, hit) if h)
-            ep = Episode(len(self.episodes), c, f, loc, age, tier, doms, risk, engagement,
-                         day, var)
+            doms = tuple(d for d, h in zip(DOMAINS, hit, strict=True) if h)
+            ep = Episode(len(self.episodes), c, f, loc, age, tier, doms, risk, engagement, day, var)
             self._start_episode(ep)
 
     def _start_episode(self, ep: Episode) -> None:
@@ -454,8 +486,11 @@ class ChildrensServicesModel(mesa.Model):
         else:
             ep.res_rate = need.resolution_rate[ep.tier - 2] / DAYS_PER_YEAR
         in_pathway = ep.phase in ("assessing", "requested", "tac", "support")
-        ep.dis_rate = (self.cfg.support.disengagement_rate * (1.0 - ep.engagement)
-                       / DAYS_PER_YEAR) if active and in_pathway and not ep.resolved else 0.0
+        ep.dis_rate = (
+            (self.cfg.support.disengagement_rate * (1.0 - ep.engagement) / DAYS_PER_YEAR)
+            if active and in_pathway and not ep.resolved
+            else 0.0
+        )
         best, what = INF, -1
         if ep.id_rate > 0:
             best, what = ep.id_left / ep.id_rate, 0
@@ -511,7 +546,7 @@ class ChildrensServicesModel(mesa.Model):
     def _resolve(self, ep: Episode, day: float) -> None:
         ep.t_resolved = day
         if ep.supported and not self.cfg.support.close_on_resolution:
-            ep.resolved = True    # closed at the next review held
+            ep.resolved = True  # closed at the next review held
             self._reclock(ep, day)
         else:
             self._close(ep, day, "needs_met")
@@ -551,18 +586,22 @@ class ChildrensServicesModel(mesa.Model):
             ep.identifier_prof = profession
             # Re-referral: known to services again within 12 months of an earlier
             # episode's closure (the DfE re-referral window); step-downs excluded.
-            ep.re_referral = (not ep.step_down
-                              and (day - pop.last_identified[ep.child]) <= RE_REFERRAL_DAYS)
+            ep.re_referral = (
+                not ep.step_down and (day - pop.last_identified[ep.child]) <= RE_REFERRAL_DAYS
+            )
             self._materialise(ep)
         if profession:
             pid = self._pick_post(ep.locality, self._pidx[profession], None)
             if pid >= 0:
-                self.workforce.used[pid, ACT["identification"]] += \
+                self.workforce.used[pid, ACT["identification"]] += (
                     self.cfg.identification.identification_hours
+                )
                 ep.assessor = pid
-        to_front_door = (route == "front_door" or ep.tier >= 4
-                         or (ep.tier == 3 and ep.u_t3ref
-                             < self.cfg.identification.tier3_referral_probability))
+        to_front_door = (
+            route == "front_door"
+            or ep.tier >= 4
+            or (ep.tier == 3 and ep.u_t3ref < self.cfg.identification.tier3_referral_probability)
+        )
         if to_front_door:
             self._refer_social_care(ep, day)
             return
@@ -630,7 +669,8 @@ class ChildrensServicesModel(mesa.Model):
         pid = self._assessor_for(ep)
         ep.assessor = pid
         if (cfg.assessment.required and pid < 0) or (
-                pid >= 0 and self._diary_hours[pid] > cfg.assessment.rationing_backlog_hours):
+            pid >= 0 and self._diary_hours[pid] > cfg.assessment.rationing_backlog_hours
+        ):
             # Rationed: no time for a new CAF; the need stays unmet until it escalates.
             ep.phase = "declined"
             ep.route = ep.route + "+rationed"
@@ -640,8 +680,11 @@ class ChildrensServicesModel(mesa.Model):
         ep.t_assess_start = day
         rng = self.streams["pathway"]
         acfg = cfg.assessment
-        visible = (acfg.child_index and bool(pop.had_caf[ep.child])
-                   and rng.random() >= acfg.sharing_reluctance)
+        visible = (
+            acfg.child_index
+            and bool(pop.had_caf[ep.child])
+            and rng.random() >= acfg.sharing_reluctance
+        )
         ep.caf_from_index = visible
         ep.caf_hours = acfg.caf_update_hours if visible else acfg.caf_hours
         ep.assessor_prof = self.professions[self.workforce.prof[pid]]
@@ -654,16 +697,19 @@ class ChildrensServicesModel(mesa.Model):
                     other = self._pick_post(ep.locality, self.workforce.prof[pid], pid)
                     if other >= 0:
                         ep.duplicate_cafs += 1
-                        self._add_task(other, day, acfg.caf_hours, T_HOURS, None,
-                                       "assessment")
+                        self._add_task(other, day, acfg.caf_hours, T_HOURS, None, "assessment")
 
     def _after_assessment(self, ep: Episode, day: float) -> None:
         if ep.phase != "assessing":
             return
         self.population.had_caf[ep.child] = True
         cfg = self.cfg
-        if ("be_healthy" in ep.domains and ep.tier >= 3 and ep.age >= 5
-                and ep.t_camhs_referral != ep.t_camhs_referral):
+        if (
+            "be_healthy" in ep.domains
+            and ep.tier >= 3
+            and ep.age >= 5
+            and ep.t_camhs_referral != ep.t_camhs_referral
+        ):
             self.camhs.refer(ep, day)
         if ep.assessor >= 0 and ep.u_single < cfg.assessment.single_agency_probability:
             # The assessor meets the need alone and leads.
@@ -678,8 +724,9 @@ class ChildrensServicesModel(mesa.Model):
         ep.phase = "requested"
         ep.t_request = day
         receiver = self.team_model.receiver(ep, self.soonest_done)
-        self._add_task(receiver, day, cfg.team_model.coordination_hours_per_case, T_COORD,
-                       ep, "coordination")
+        self._add_task(
+            receiver, day, cfg.team_model.coordination_hours_per_case, T_COORD, ep, "coordination"
+        )
 
     def soonest_done(self, ids: Sequence[int]) -> int:
         """Of the posts ``ids``, the one that would finish a new request's coordination
@@ -720,10 +767,10 @@ class ChildrensServicesModel(mesa.Model):
         ep.waiting = 0
         for prof in need:
             if prof == assessor_prof:
-                self._commit(ep, ep.assessor, hours)   # the assessor is the member
+                self._commit(ep, ep.assessor, hours)  # the assessor is the member
                 continue
             if (ep.pool, prof) not in self._candidates:
-                continue   # no post of this profession serves the pool
+                continue  # no post of this profession serves the pool
             if not self._try_allocate(ep, prof, hours):
                 key = (ep.pool, prof)
                 self.queues.setdefault(key, deque()).append((ep, prof, hours, day))
@@ -784,7 +831,7 @@ class ChildrensServicesModel(mesa.Model):
         while q:
             ep, prof, hours, _ = q[0]
             if ep.phase != "tac" or ep.waiting == 0:
-                q.popleft()   # its episode closed (or moved on) while it waited
+                q.popleft()  # its episode closed (or moved on) while it waited
                 continue
             if not self._try_allocate(ep, prof, hours):
                 return
@@ -810,16 +857,16 @@ class ChildrensServicesModel(mesa.Model):
         if lead >= 0:
             lead_hours = cfg.support.lead_hours_per_week
             if any(m[0] == lead for m in ep.members):
-                wf.committed[lead] += lead_hours    # one case, more hours
+                wf.committed[lead] += lead_hours  # one case, more hours
                 ep.members.append((lead, lead_hours, False))
             else:
                 self._commit(ep, lead, lead_hours)
             self._set_lead(ep, lead)
-        attendees = sorted({m[0] for m in ep.members}
-                           | ({ep.assessor} if ep.assessor >= 0 else set()))
+        attendees = sorted(
+            {m[0] for m in ep.members} | ({ep.assessor} if ep.assessor >= 0 else set())
+        )
         join = max((wf.join_delay[m[0]] for m in ep.members), default=0.0)
-        ep.t_convene = day + max(cfg.team_model.convening_days_per_member * len(attendees),
-                                 join)
+        ep.t_convene = day + max(cfg.team_model.convening_days_per_member * len(attendees), join)
         ep.pending = len(attendees)
         travel = cfg.team_model.travel_hours_per_meeting
         for pid in attendees:
@@ -847,8 +894,9 @@ class ChildrensServicesModel(mesa.Model):
         ep.t_support = day
         self._reclock(ep, day)
         ep.review_no += 1
-        self.events.schedule(day + self.cfg.support.review_interval_days, self.K_REVIEW,
-                             (ep, ep.review_no))
+        self.events.schedule(
+            day + self.cfg.support.review_interval_days, self.K_REVIEW, (ep, ep.review_no)
+        )
 
     def _on_review(self, day: float, payload: tuple) -> None:
         ep, number = payload
@@ -875,8 +923,9 @@ class ChildrensServicesModel(mesa.Model):
         self.events.schedule(next_day, self.K_REVIEW, (ep, ep.review_no))
 
     # ================================================================== diaries
-    def _add_task(self, pid: int, day: float, hours: float, kind: int, ep: Episode | None,
-                  activity: str) -> None:
+    def _add_task(
+        self, pid: int, day: float, hours: float, kind: int, ep: Episode | None, activity: str
+    ) -> None:
         """Put a one-off task in a post's diary; it is worked first in, first out."""
         if hours <= 0:
             self._task_done(kind, ep, day)
@@ -920,7 +969,7 @@ class ChildrensServicesModel(mesa.Model):
         left, kind, ep, act = pr.diary.popleft()
         self._diary_len[pr.pid] -= 1
         self._diary_hours[pr.pid] = max(self._diary_hours[pr.pid] - left, 0.0)
-        self.workforce.used[pr.pid, act] += left   # rounding left by the rate
+        self.workforce.used[pr.pid, act] += left  # rounding left by the rate
         if not pr.diary:
             self._busy.discard(pr.pid)
         self._schedule_diary(pr, day)
@@ -983,8 +1032,19 @@ class ChildrensServicesModel(mesa.Model):
         age = float(pop.age_years(day, c))
         if age >= 18:
             return
-        ep = Episode(len(self.episodes), c, old.family, old.locality, age, 2, old.domains,
-                     old.risk_factors, old.engagement, day, variates)
+        ep = Episode(
+            len(self.episodes),
+            c,
+            old.family,
+            old.locality,
+            age,
+            2,
+            old.domains,
+            old.risk_factors,
+            old.engagement,
+            day,
+            variates,
+        )
         ep.step_down = True
         self.episodes.append(ep)
         pop.open_episode[c] = ep.id
@@ -1002,7 +1062,7 @@ class ChildrensServicesModel(mesa.Model):
         ep.reason = reason
         ep.phase = "closed"
         ep.supported = False
-        ep.version += 1   # cancels its natural events
+        ep.version += 1  # cancels its natural events
         self._release(ep, day)
         if not keep_child:
             self._retire(ep, day)
@@ -1056,8 +1116,11 @@ class ChildrensServicesModel(mesa.Model):
         in the vacant post's diary until the post is filled."""
         pr = self.practitioners[pid]
         moved: set[int] = set()
-        for task in [t for t in pr.diary if t[1] == T_COORD and t[2] is not None
-                     and t[2].phase == "requested"]:
+        for task in [
+            t
+            for t in pr.diary
+            if t[1] == T_COORD and t[2] is not None and t[2].phase == "requested"
+        ]:
             target = self.team_model.receiver(task[2], self.soonest_done)
             if target != pid:
                 moved.add(id(task))
@@ -1069,7 +1132,7 @@ class ChildrensServicesModel(mesa.Model):
         self._diary_hours[pid] = sum(task[0] for task in pr.diary)
         if not pr.diary:
             self._busy.discard(pid)
-        pr.diary_version += 1   # cancels the event of its old head task
+        pr.diary_version += 1  # cancels the event of its old head task
 
     # ================================================================== observation
     def _close_week(self, t0: float, t1: float) -> None:
@@ -1083,8 +1146,10 @@ class ChildrensServicesModel(mesa.Model):
         wf = self.workforce
         n_prof = len(self.professions)
         prof = wf.prof
+
         def by_prof(values: np.ndarray) -> np.ndarray:
             return np.bincount(prof, weights=values, minlength=n_prof)
+
         used = week["used"]
         filled = wf.filled()
         rows = {
@@ -1149,4 +1214,4 @@ class ChildrensServicesModel(mesa.Model):
 
     def series_table(self) -> pd.DataFrame:
         """Weekly workforce series by profession over the observation period."""
-        return pd.DataFrame.from_records(self.series_rows[:self._window_weeks])
+        return pd.DataFrame.from_records(self.series_rows[: self._window_weeks])

@@ -37,8 +37,13 @@ ACTIVITIES: tuple[str, ...] = (
 )
 
 #: Closure reasons of a need episode.
-CLOSURE_REASONS: tuple[str, ...] = ("needs_met", "disengaged", "moved_away", "stepped_up",
-                                    "aged_out")
+CLOSURE_REASONS: tuple[str, ...] = (
+    "needs_met",
+    "disengaged",
+    "moved_away",
+    "stepped_up",
+    "aged_out",
+)
 
 
 @dataclass
@@ -92,46 +97,133 @@ def default_professions() -> dict[str, ProfessionConfig]:
     assumptions unless a source is named; calibration adjusts them per area."""
     return {
         # Universal staff: they identify; teachers hand assessment to pastoral staff.
-        "teacher": _prof(per_10k=300.0, service="universal", identifies_ages=[5, 17],
-                         identification_rate=1.2, initial_skill=0.4, assessor="pastoral",
-                         tac_member=False, hourly_cost=35.0),
-        "pastoral": _prof(per_10k=40.0, targeted_share=0.3, service="universal", identifies_ages=[5, 17],
-                          identification_rate=0.8, initial_skill=0.6, caf_assessor=True,
-                          lead_capable=True, hourly_cost=25.0),
-        "early_years": _prof(per_10k=60.0, targeted_share=0.1, service="universal", identifies_ages=[1, 4],
-                             identification_rate=1.0, initial_skill=0.5, caf_assessor=True,
-                             lead_capable=True, hourly_cost=18.0),
-        "health_visitor": _prof(per_10k=7.0, targeted_share=0.35, service="universal", identifies_ages=[0, 4],
-                                identification_rate=1.5, initial_skill=0.6,
-                                caf_assessor=True, lead_capable=True, hourly_cost=32.0),
-        "school_nurse": _prof(per_10k=4.0, targeted_share=0.4, service="universal", identifies_ages=[5, 17],
-                              identification_rate=0.3, initial_skill=0.6, caf_assessor=True,
-                              lead_capable=True, hourly_cost=32.0),
-        "gp": _prof(per_10k=5.0, service="universal", identifies_ages=[0, 17],
-                    identification_rate=0.3, initial_skill=0.4, assessor="health_visitor",
-                    tac_member=False, hourly_cost=70.0),
-        "police": _prof(per_10k=2.0, service="universal", identifies_ages=[10, 17],
-                        identification_rate=0.1, initial_skill=0.5, assessor="family_support",
-                        tac_member=False, hourly_cost=30.0),
+        "teacher": _prof(
+            per_10k=300.0,
+            service="universal",
+            identifies_ages=[5, 17],
+            identification_rate=1.2,
+            initial_skill=0.4,
+            assessor="pastoral",
+            tac_member=False,
+            hourly_cost=35.0,
+        ),
+        "pastoral": _prof(
+            per_10k=40.0,
+            targeted_share=0.3,
+            service="universal",
+            identifies_ages=[5, 17],
+            identification_rate=0.8,
+            initial_skill=0.6,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=25.0,
+        ),
+        "early_years": _prof(
+            per_10k=60.0,
+            targeted_share=0.1,
+            service="universal",
+            identifies_ages=[1, 4],
+            identification_rate=1.0,
+            initial_skill=0.5,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=18.0,
+        ),
+        "health_visitor": _prof(
+            per_10k=7.0,
+            targeted_share=0.35,
+            service="universal",
+            identifies_ages=[0, 4],
+            identification_rate=1.5,
+            initial_skill=0.6,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=32.0,
+        ),
+        "school_nurse": _prof(
+            per_10k=4.0,
+            targeted_share=0.4,
+            service="universal",
+            identifies_ages=[5, 17],
+            identification_rate=0.3,
+            initial_skill=0.6,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=32.0,
+        ),
+        "gp": _prof(
+            per_10k=5.0,
+            service="universal",
+            identifies_ages=[0, 17],
+            identification_rate=0.3,
+            initial_skill=0.4,
+            assessor="health_visitor",
+            tac_member=False,
+            hourly_cost=70.0,
+        ),
+        "police": _prof(
+            per_10k=2.0,
+            service="universal",
+            identifies_ages=[10, 17],
+            identification_rate=0.1,
+            initial_skill=0.5,
+            assessor="family_support",
+            tac_member=False,
+            hourly_cost=30.0,
+        ),
         # Social workers: specialist_share are case-holding staff in children's social care.
-        "social_worker": _prof(per_10k=20.0, targeted_share=0.8, service="social_care", specialist_share=0.8,
-                               caf_assessor=True, lead_capable=True, hourly_cost=35.0),
-        "family_support": _prof(per_10k=8.0, targeted_share=0.8, service="early_help", caf_assessor=True,
-                                lead_capable=True, hourly_cost=22.0),
+        "social_worker": _prof(
+            per_10k=20.0,
+            targeted_share=0.8,
+            service="social_care",
+            specialist_share=0.8,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=35.0,
+        ),
+        "family_support": _prof(
+            per_10k=8.0,
+            targeted_share=0.8,
+            service="early_help",
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=22.0,
+        ),
         "ed_psych": _prof(per_10k=1.5, targeted_share=0.5, service="early_help", hourly_cost=40.0),
         # Primary mental health workers in early help; specialist_share are CAMHS clinicians.
-        "camhs_worker": _prof(per_10k=8.0, targeted_share=0.6, service="camhs", specialist_share=0.75,
-                              lead_capable=True, hourly_cost=38.0),
-        "ewo": _prof(per_10k=1.5, targeted_share=0.6, service="early_help", caf_assessor=True, lead_capable=True,
-                     hourly_cost=26.0),
-        "youth_worker": _prof(per_10k=5.0, targeted_share=0.4, service="early_help", identifies_ages=[11, 17],
-                              identification_rate=0.4, initial_skill=0.5, caf_assessor=True,
-                              lead_capable=True, hourly_cost=22.0),
-        "substance_misuse": _prof(per_10k=0.7, targeted_share=0.6, service="early_help", hourly_cost=28.0),
+        "camhs_worker": _prof(
+            per_10k=8.0,
+            targeted_share=0.6,
+            service="camhs",
+            specialist_share=0.75,
+            lead_capable=True,
+            hourly_cost=38.0,
+        ),
+        "ewo": _prof(
+            per_10k=1.5,
+            targeted_share=0.6,
+            service="early_help",
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=26.0,
+        ),
+        "youth_worker": _prof(
+            per_10k=5.0,
+            targeted_share=0.4,
+            service="early_help",
+            identifies_ages=[11, 17],
+            identification_rate=0.4,
+            initial_skill=0.5,
+            caf_assessor=True,
+            lead_capable=True,
+            hourly_cost=22.0,
+        ),
+        "substance_misuse": _prof(
+            per_10k=0.7, targeted_share=0.6, service="early_help", hourly_cost=28.0
+        ),
         # Coordinators, managers and central team staff: posts come from the team
         # model's structure, not from the establishment.
-        "coordinator": _prof(per_10k=0.0, service="early_help", tac_member=False,
-                             hourly_cost=30.0),
+        "coordinator": _prof(per_10k=0.0, service="early_help", tac_member=False, hourly_cost=30.0),
     }
 
 
@@ -145,13 +237,19 @@ def default_domain_professions() -> dict[str, list[str]]:
     2 (assumption as to which profession serves which domain).
     """
     return {
-        "be_healthy": ["health_visitor:0-4", "school_nurse:5-10", "camhs_worker:11-17",
-                       "camhs_worker:5-10@3"],
+        "be_healthy": [
+            "health_visitor:0-4",
+            "school_nurse:5-10",
+            "camhs_worker:11-17",
+            "camhs_worker:5-10@3",
+        ],
         "stay_safe": ["social_worker", "family_support"],
-        "enjoy_and_achieve": ["early_years:0-4", "pastoral:5-17", "ed_psych:3-17@3",
-                              "ewo:11-17@3"],
-        "positive_contribution": ["family_support:0-10", "youth_worker:11-17",
-                                  "substance_misuse:11-17@3"],
+        "enjoy_and_achieve": ["early_years:0-4", "pastoral:5-17", "ed_psych:3-17@3", "ewo:11-17@3"],
+        "positive_contribution": [
+            "family_support:0-10",
+            "youth_worker:11-17",
+            "substance_misuse:11-17@3",
+        ],
         "economic_wellbeing": ["family_support"],
     }
 
@@ -256,9 +354,15 @@ class NeedConfig:
     initial_tier3_share: float = 0.20
     initial_tier4_share: float = 0.05
     #: Probability that each outcome domain is touched (at least one always is).
-    domain_probability: dict[str, float] = field(default_factory=lambda: {
-        "be_healthy": 0.35, "stay_safe": 0.3, "enjoy_and_achieve": 0.5,
-        "positive_contribution": 0.2, "economic_wellbeing": 0.2})
+    domain_probability: dict[str, float] = field(
+        default_factory=lambda: {
+            "be_healthy": 0.35,
+            "stay_safe": 0.3,
+            "enjoy_and_achieve": 0.5,
+            "positive_contribution": 0.2,
+            "economic_wellbeing": 0.2,
+        }
+    )
     #: Weibull scale (years of unmet need) and shape of escalation from Tier 2 and Tier 3;
     #: shape > 1 makes the hazard grow with time unmet (assumption).
     escalation_scale_years: list[float] = field(default_factory=lambda: [4.0, 3.0])
@@ -478,15 +582,21 @@ class Config:
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
     support: SupportConfig = field(default_factory=SupportConfig)
     social_care: SpecialistConfig = field(default_factory=SpecialistConfig)
-    camhs: SpecialistConfig = field(default_factory=lambda: SpecialistConfig(
-        max_caseload_per_fte=25.0, assessment_mean_days=40.0, no_further_action_share=0.1,
-        rejection_share=0.26, case_mean_days=180.0, step_down_probability=0.5,
-        hours_per_case_week=1.2))
+    camhs: SpecialistConfig = field(
+        default_factory=lambda: SpecialistConfig(
+            max_caseload_per_fte=25.0,
+            assessment_mean_days=40.0,
+            no_further_action_share=0.1,
+            rejection_share=0.26,
+            case_mean_days=180.0,
+            step_down_probability=0.5,
+            hours_per_case_week=1.2,
+        )
+    )
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     demography: DemographyConfig = field(default_factory=DemographyConfig)
     professions: dict[str, ProfessionConfig] = field(default_factory=default_professions)
-    domain_professions: dict[str, list[str]] = field(
-        default_factory=default_domain_professions)
+    domain_professions: dict[str, list[str]] = field(default_factory=default_domain_professions)
     compare: CompareConfig = field(default_factory=CompareConfig)
     mmc: MMCConfig = field(default_factory=MMCConfig)
     #: Free-form note stored with the outputs.

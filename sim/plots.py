@@ -21,8 +21,11 @@ from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
 #: Okabe-Ito colours, assigned to team models in a fixed order.
 PALETTE = {"co_located": "#0072B2", "virtual": "#E69F00", "tac_only": "#009E73"}
 EXTRA = ["#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-LABELS = {"co_located": "Co-located teams", "virtual": "Virtual teams",
-          "tac_only": "TAC processes only"}
+LABELS = {
+    "co_located": "Co-located teams",
+    "virtual": "Virtual teams",
+    "tac_only": "TAC processes only",
+}
 STAGE_LABELS = {
     "onset_to_identification": "Need emerges\n→ identified",
     "identification_to_assessment": "Identified\n→ CAF complete",
@@ -42,8 +45,15 @@ def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
     ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
     for (r, c), v in np.ndenumerate(values):
         if not np.isnan(v):
-            ax.text(c, r, f"{v * 100:.0f}%", ha="center", va="center",
-                    color="white" if v < 0.6 else "black", fontsize=8)
+            ax.text(
+                c,
+                r,
+                f"{v * 100:.0f}%",
+                ha="center",
+                va="center",
+                color="white" if v < 0.6 else "black",
+                fontsize=8,
+            )
     fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
     ax.set_title("Workforce utilisation by profession")
     return fig
@@ -93,15 +103,24 @@ def early_identification_figure(table: pd.DataFrame) -> plt.Figure:
     matplotlib.figure.Figure
     """
     if "area" in table.columns and table["area"].nunique() > 1:
-        return _grouped_by_area(table, "early_identification_rate", 100,
-                                "Needs identified before escalating (%)",
-                                "Early identification by area and team model\n"
-                                "(bars: 95% confidence intervals)", ylim=(0, 100))
+        return _grouped_by_area(
+            table,
+            "early_identification_rate",
+            100,
+            "Needs identified before escalating (%)",
+            "Early identification by area and team model\n(bars: 95% confidence intervals)",
+            ylim=(0, 100),
+        )
     rows = _rows(table, "early_identification_rate")
     models = list(rows.index)
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.bar([LABELS.get(m, m) for m in models], rows["mean"].astype(float) * 100,
-           yerr=_err(rows, 100), capsize=6, color=[colour(m, i) for i, m in enumerate(models)])
+    ax.bar(
+        [LABELS.get(m, m) for m in models],
+        rows["mean"].astype(float) * 100,
+        yerr=_err(rows, 100),
+        capsize=6,
+        color=[colour(m, i) for i, m in enumerate(models)],
+    )
     ax.set_ylabel("Needs identified before escalating (%)")
     ax.set_ylim(0, 100)
     ax.set_title("Early identification by team model\n(bars: 95% confidence intervals)")
@@ -134,9 +153,15 @@ def delay_figure(table: pd.DataFrame) -> plt.Figure:
         sub = table[table["team_model"] == m].set_index("metric")
         keys = [f"delay_days.{s}.median" for s in stages]
         rows = sub.reindex(keys)
-        ax.bar(x + (i - (len(models) - 1) / 2) * width, rows["mean"].astype(float),
-               width, yerr=_err(rows), capsize=3, color=colour(m, i),
-               label=LABELS.get(m, m))
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            rows["mean"].astype(float),
+            width,
+            yerr=_err(rows),
+            capsize=3,
+            color=colour(m, i),
+            label=LABELS.get(m, m),
+        )
     ax.set_xticks(x, [STAGE_LABELS[s] for s in stages], fontsize=8)
     ax.set_ylabel("Median delay (days)")
     ax.set_title("How long each stage takes, by team model (medians; 95% CIs)")
@@ -171,11 +196,11 @@ def utilisation_figure(series: pd.DataFrame) -> plt.Figure:
     return _utilisation_heatmap(util, [LABELS.get(m, m) for m in models])
 
 
-def comparison_plots(outdir: Path, table: pd.DataFrame, series: pd.DataFrame,
-                     baseline: str) -> list[Path]:
+def comparison_plots(
+    outdir: Path, table: pd.DataFrame, series: pd.DataFrame, baseline: str
+) -> list[Path]:
     """Write the main job's plots; returns their paths."""
-    paths = [outdir / "early_identification.png", outdir / "delays.png",
-             outdir / "utilisation.png"]
+    paths = [outdir / "early_identification.png", outdir / "delays.png", outdir / "utilisation.png"]
     early_identification_plot(table, paths[0])
     delay_plot(table, paths[1])
     utilisation_plot(series, paths[2])
@@ -184,19 +209,26 @@ def comparison_plots(outdir: Path, table: pd.DataFrame, series: pd.DataFrame,
 
 # ------------------------------------------------------------------ report figures
 #: Colours for categories that are not team models (Okabe-Ito, black last).
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-             "#F0E442", "#000000"]
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 #: Plain names of professions (``sim.params.default_professions``).
 PROFESSION_LABELS = {
-    "teacher": "Teachers", "pastoral": "School pastoral staff",
-    "early_years": "Early years practitioners", "health_visitor": "Health visitors",
-    "school_nurse": "School nurses", "gp": "GPs", "police": "Police",
-    "social_worker": "Social workers", "family_support": "Family support workers",
-    "ed_psych": "Educational psychologists", "camhs_worker": "CAMHS practitioners",
-    "ewo": "Education welfare officers", "youth_worker": "Youth workers",
-    "substance_misuse": "Substance misuse workers", "coordinator": "Coordinators",
+    "teacher": "Teachers",
+    "pastoral": "School pastoral staff",
+    "early_years": "Early years practitioners",
+    "health_visitor": "Health visitors",
+    "school_nurse": "School nurses",
+    "gp": "GPs",
+    "police": "Police",
+    "social_worker": "Social workers",
+    "family_support": "Family support workers",
+    "ed_psych": "Educational psychologists",
+    "camhs_worker": "CAMHS practitioners",
+    "ewo": "Education welfare officers",
+    "youth_worker": "Youth workers",
+    "substance_misuse": "Substance misuse workers",
+    "coordinator": "Coordinators",
 }
 
 
@@ -219,8 +251,14 @@ def png_bytes(fig: plt.Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _grouped_by_area(table: pd.DataFrame, metric: str, scale: float, ylabel: str,
-                     title: str, ylim: tuple[float, float] | None = None) -> plt.Figure:
+def _grouped_by_area(
+    table: pd.DataFrame,
+    metric: str,
+    scale: float,
+    ylabel: str,
+    title: str,
+    ylim: tuple[float, float] | None = None,
+) -> plt.Figure:
     """Bars of ``metric`` grouped by area, one colour per team model, with 95% CIs."""
     rows = table[table["metric"] == metric]
     areas = list(dict.fromkeys(rows["area"]))
@@ -230,8 +268,15 @@ def _grouped_by_area(table: pd.DataFrame, metric: str, scale: float, ylabel: str
     x = np.arange(len(areas))
     for i, m in enumerate(models):
         sub = rows[rows["team_model"] == m].set_index("area").reindex(areas)
-        ax.bar(x + (i - (len(models) - 1) / 2) * width, sub["mean"].astype(float) * scale,
-               width, yerr=_err(sub, scale), capsize=4, color=colour(m, i), label=label(m))
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            sub["mean"].astype(float) * scale,
+            width,
+            yerr=_err(sub, scale),
+            capsize=4,
+            color=colour(m, i),
+            label=label(m),
+        )
     ax.set_xticks(x, [label(a) for a in areas])
     ax.set_xlabel("Area")
     ax.set_ylabel(ylabel)
@@ -242,8 +287,9 @@ def _grouped_by_area(table: pd.DataFrame, metric: str, scale: float, ylabel: str
     return fig
 
 
-def delay_distribution_figure(episodes: pd.DataFrame, horizon_days: float | None = None
-                              ) -> plt.Figure:
+def delay_distribution_figure(
+    episodes: pd.DataFrame, horizon_days: float | None = None
+) -> plt.Figure:
     """Cumulative share of children supported within each number of days of their need
     emerging, one line per team model (all replicates pooled).
 
@@ -260,7 +306,7 @@ def delay_distribution_figure(episodes: pd.DataFrame, horizon_days: float | None
     matplotlib.figure.Figure
     """
     fresh = episodes[~episodes["step_down"].astype(bool)]
-    delay = (fresh["support_start_day"] - fresh["onset_day"])
+    delay = fresh["support_start_day"] - fresh["onset_day"]
     d = fresh.assign(delay=delay).dropna(subset=["delay"])
     fig, ax = plt.subplots(figsize=(7.5, 4))
     models = list(dict.fromkeys(episodes["team_model"]))
@@ -271,8 +317,15 @@ def delay_distribution_figure(episodes: pd.DataFrame, horizon_days: float | None
             continue
         y = np.arange(1, len(x) + 1) / len(x) * 100
         med = float(np.median(x))
-        ax.step(x, y, where="post", color=colour(m, i), linestyle=styles[i % len(styles)],
-                linewidth=2, label=f"{label(m)} (median {med:.0f} days, {len(x)} children)")
+        ax.step(
+            x,
+            y,
+            where="post",
+            color=colour(m, i),
+            linestyle=styles[i % len(styles)],
+            linewidth=2,
+            label=f"{label(m)} (median {med:.0f} days, {len(x)} children)",
+        )
     if horizon_days is None and len(d):
         horizon_days = float(d["delay"].quantile(0.95))
     if horizon_days:
@@ -309,17 +362,25 @@ def queues_figure(series: pd.DataFrame) -> plt.Figure:
     # ratio); specialist services are shown in their own panel.
     holders = set(s.loc[s["cases"] > 0, "profession"])
     eh = s["profession"].isin(holders - {"social_worker", "camhs_worker"})
-    cols = pd.DataFrame({
-        "team_model": s["team_model"], "day": s["day"],
-        "replicate": s["replicate"] if "replicate" in s.columns else 0,
-        "q_eh": s["queue_early_help"], "q_sp": s["queue_specialist"],
-        "c_eh": s["cases"].where(eh, 0.0), "f_eh": s["filled_fte"].where(eh, 0.0),
-        "c_sw": s["specialist_cases"], "f_sw": s["specialist_filled_fte"]})
+    cols = pd.DataFrame(
+        {
+            "team_model": s["team_model"],
+            "day": s["day"],
+            "replicate": s["replicate"] if "replicate" in s.columns else 0,
+            "q_eh": s["queue_early_help"],
+            "q_sp": s["queue_specialist"],
+            "c_eh": s["cases"].where(eh, 0.0),
+            "f_eh": s["filled_fte"].where(eh, 0.0),
+            "c_sw": s["specialist_cases"],
+            "f_sw": s["specialist_filled_fte"],
+        }
+    )
     week = cols.groupby(["team_model", "day", "replicate"], sort=True).sum()
     week["r_eh"] = week["c_eh"] / week["f_eh"].where(week["f_eh"] > 0)
     week["r_sw"] = week["c_sw"] / week["f_sw"].where(week["f_sw"] > 0)
-    band = week.groupby(["team_model", "day"], sort=True)[["q_eh", "q_sp", "r_eh", "r_sw"]
-                                                          ].agg(["mean", "min", "max"])
+    band = week.groupby(["team_model", "day"], sort=True)[["q_eh", "q_sp", "r_eh", "r_sw"]].agg(
+        ["mean", "min", "max"]
+    )
     panels = [
         ("Children waiting for a\nTAC member (children)", "q_eh"),
         ("Referrals waiting in social\ncare and CAMHS (referrals)", "q_sp"),
@@ -328,25 +389,34 @@ def queues_figure(series: pd.DataFrame) -> plt.Figure:
     ]
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
     models = list(dict.fromkeys(s["team_model"]))
-    for ax, (title, key) in zip(axes.flat, panels):
+    for ax, (title, key) in zip(axes.flat, panels, strict=True):
         for i, m in enumerate(models):
             b = band.loc[m, key]
             weeks = b.index.to_numpy(dtype=float) / 7.0
             ax.plot(weeks, b["mean"], color=colour(m, i), label=label(m), linewidth=1.8)
-            ax.fill_between(weeks, b["min"], b["max"], color=colour(m, i), alpha=0.15,
-                            linewidth=0)
+            ax.fill_between(weeks, b["min"], b["max"], color=colour(m, i), alpha=0.15, linewidth=0)
         ax.set_ylabel(title, fontsize=9)
         ax.set_ylim(bottom=0)
         if ax.get_ylim()[1] < 1:
             ax.set_ylim(0, 1)
-            ax.text(0.5, 0.5, "None at any week of this run", transform=ax.transAxes,
-                    ha="center", va="center", fontsize=9, color="#555555")
+            ax.text(
+                0.5,
+                0.5,
+                "None at any week of this run",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#555555",
+            )
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("Weeks since observation began")
     axes[0, 0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Queues and caseloads over time (line: mean of replicates; "
-                 "shading: range of replicates)", fontsize=11)
+    fig.suptitle(
+        "Queues and caseloads over time (line: mean of replicates; shading: range of replicates)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -359,15 +429,17 @@ def _clipped_err(rows: pd.DataFrame, scale: float) -> np.ndarray:
     return err
 
 
-def _metric_bars(ax: plt.Axes, table: pd.DataFrame, metric: str, scale: float,
-                 ylabel: str) -> None:
+def _metric_bars(ax: plt.Axes, table: pd.DataFrame, metric: str, scale: float, ylabel: str) -> None:
     rows = _rows(table, metric)
     models = list(rows.index)
-    ax.bar(range(len(models)), rows["mean"].astype(float) * scale,
-           yerr=_clipped_err(rows, scale), capsize=5,
-           color=[colour(m, i) for i, m in enumerate(models)])
-    ax.set_xticks(range(len(models)), [label(m).replace(" ", "\n", 1) for m in models],
-                  fontsize=8)
+    ax.bar(
+        range(len(models)),
+        rows["mean"].astype(float) * scale,
+        yerr=_clipped_err(rows, scale),
+        capsize=5,
+        color=[colour(m, i) for i, m in enumerate(models)],
+    )
+    ax.set_xticks(range(len(models)), [label(m).replace(" ", "\n", 1) for m in models], fontsize=8)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
 
@@ -388,21 +460,42 @@ def escalation_figure(table: pd.DataFrame) -> plt.Figure:
     matplotlib.figure.Figure
     """
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.8))
-    _metric_bars(axes[0], table, "escalation_rate", 100,
-                 "Needs that escalated to a\nhigher tier (% of needs)")
-    _metric_bars(axes[1], table, "referrals_per_10k", 1,
-                 "Referrals to social care\n(per 10,000 children a year)")
-    _metric_bars(axes[2], table, "camhs_referrals_per_10k", 1,
-                 "Referrals to CAMHS\n(per 10,000 children a year)")
-    fig.suptitle("Escalation to specialist services, by team model "
-                 "(error bars: 95% confidence intervals, cut at zero)", fontsize=11)
+    _metric_bars(
+        axes[0],
+        table,
+        "escalation_rate",
+        100,
+        "Needs that escalated to a\nhigher tier (% of needs)",
+    )
+    _metric_bars(
+        axes[1],
+        table,
+        "referrals_per_10k",
+        1,
+        "Referrals to social care\n(per 10,000 children a year)",
+    )
+    _metric_bars(
+        axes[2],
+        table,
+        "camhs_referrals_per_10k",
+        1,
+        "Referrals to CAMHS\n(per 10,000 children a year)",
+    )
+    fig.suptitle(
+        "Escalation to specialist services, by team model "
+        "(error bars: 95% confidence intervals, cut at zero)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
 
-def staff_cost_figure(table: pd.DataFrame, series: pd.DataFrame | None = None,
-                      hourly_cost: dict[str, float] | None = None,
-                      years: float | None = None) -> plt.Figure:
+def staff_cost_figure(
+    table: pd.DataFrame,
+    series: pd.DataFrame | None = None,
+    hourly_cost: dict[str, float] | None = None,
+    years: float | None = None,
+) -> plt.Figure:
     """Staff cost of multi-agency and specialist work a year, by team model.
 
     With ``series``, ``hourly_cost`` and ``years`` the bars are split by profession
@@ -431,8 +524,9 @@ def staff_cost_figure(table: pd.DataFrame, series: pd.DataFrame | None = None,
     scale = 1e-3
     if series is not None and hourly_cost and years:
         work = [f"hours_{a}" for a in WORK_ACTIVITIES]
-        s = series.assign(cost=series[work].sum(axis=1)
-                          * series["profession"].map(hourly_cost).fillna(0.0))
+        s = series.assign(
+            cost=series[work].sum(axis=1) * series["profession"].map(hourly_cost).fillna(0.0)
+        )
         reps = s.groupby("team_model")["replicate"].nunique() if "replicate" in s else None
         by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
         if reps is not None:
@@ -446,20 +540,43 @@ def staff_cost_figure(table: pd.DataFrame, series: pd.DataFrame | None = None,
         bottom = np.zeros(len(models))
         for j, (name, vals) in enumerate(parts):
             v = vals.to_numpy(dtype=float) * scale
-            ax.bar(x, v, 0.6, bottom=bottom, color=OKABE_ITO[(j + 0) % len(OKABE_ITO)],
-                   label=name, edgecolor="white", linewidth=0.5)
+            ax.bar(
+                x,
+                v,
+                0.6,
+                bottom=bottom,
+                color=OKABE_ITO[(j + 0) % len(OKABE_ITO)],
+                label=name,
+                edgecolor="white",
+                linewidth=0.5,
+            )
             bottom += v
-        ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left",
-                  title="Profession", title_fontsize=8)
-        color = "none"
+        ax.legend(
+            frameon=False,
+            fontsize=8,
+            bbox_to_anchor=(1.02, 1),
+            loc="upper left",
+            title="Profession",
+            title_fontsize=8,
+        )
+        color: str | list[str] = "none"
     else:
         color = [colour(m, i) for i, m in enumerate(models)]
-    ax.bar(x, rows["mean"].astype(float) * scale, 0.6, yerr=_clipped_err(rows, scale),
-           capsize=6, color=color, ecolor="black")
+    ax.bar(
+        x,
+        rows["mean"].astype(float) * scale,
+        0.6,
+        yerr=_clipped_err(rows, scale),
+        capsize=6,
+        color=color,
+        ecolor="black",
+    )
     ax.set_xticks(x, [label(m) for m in models])
     ax.set_ylabel("Staff cost (£ thousand a year)")
-    ax.set_title("Staff cost of multi-agency and specialist work\n"
-                 "(error bars: 95% confidence intervals of the total, cut at zero)")
+    ax.set_title(
+        "Staff cost of multi-agency and specialist work\n"
+        "(error bars: 95% confidence intervals of the total, cut at zero)"
+    )
     return fig
 
 
@@ -479,14 +596,19 @@ def utilisation_by_metrics_figure(table: pd.DataFrame) -> plt.Figure:
     """
     u = table[table["metric"].str.startswith("utilisation.")]
     grid = u.assign(profession=u["metric"].str.split(".", n=1).str[1]).pivot_table(
-        index="profession", columns="team_model", values="mean", aggfunc="mean")
+        index="profession", columns="team_model", values="mean", aggfunc="mean"
+    )
     models = [m for m in dict.fromkeys(u["team_model"]) if m in grid.columns]
     grid = grid[models].dropna(how="all")
     return _utilisation_heatmap(grid, [label(m) for m in models])
 
 
-def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str, str, float]],
-                        param_label: str | None = None) -> plt.Figure:
+def sweep_effect_figure(
+    stats: pd.DataFrame,
+    param: str,
+    metrics: list[tuple[str, str, float]],
+    param_label: str | None = None,
+) -> plt.Figure:
     """Each metric against one swept parameter, with 95% confidence bands.
 
     Parameters
@@ -516,8 +638,11 @@ def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str
     for k, (metric, ylabel, scale) in enumerate(metrics):
         ax = axes.flat[k]
         for i, g in enumerate(groups):
-            sub = stats[stats["group"] == g].sort_values("value") if numeric else \
-                stats[stats["group"] == g]
+            sub = (
+                stats[stats["group"] == g].sort_values("value")
+                if numeric
+                else stats[stats["group"] == g]
+            )
             mean = sub[f"{metric}.mean"].astype(float) * scale
             lo = sub[f"{metric}.ci_low"].astype(float) * scale
             hi = sub[f"{metric}.ci_high"].astype(float) * scale
@@ -527,17 +652,26 @@ def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str
             style = ["-", "--", ":", "-."][i % 4]
             if numeric:
                 xv = sub["value"].astype(float)
-                ax.plot(xv, mean, "o", linestyle=style, color=c, label=name,
-                        linewidth=1.8, markersize=4)
-                ax.fill_between(xv, lo.fillna(mean), hi.fillna(mean), color=c, alpha=0.12,
-                                linewidth=0)
+                ax.plot(
+                    xv, mean, "o", linestyle=style, color=c, label=name, linewidth=1.8, markersize=4
+                )
+                ax.fill_between(
+                    xv, lo.fillna(mean), hi.fillna(mean), color=c, alpha=0.12, linewidth=0
+                )
                 ax.plot(xv, lo, color=c, linestyle=style, linewidth=0.8, alpha=0.8)
                 ax.plot(xv, hi, color=c, linestyle=style, linewidth=0.8, alpha=0.8)
             else:
                 off = (i - (len(groups) - 1) / 2) * 0.15
                 xv = np.array([cats.index(v) for v in sub["value"]]) + off
-                ax.errorbar(xv, mean, yerr=np.nan_to_num(np.vstack([mean - lo, hi - mean])),
-                            fmt="o", color=c, label=name, capsize=4)
+                ax.errorbar(
+                    xv,
+                    mean,
+                    yerr=np.nan_to_num(np.vstack([mean - lo, hi - mean])),
+                    fmt="o",
+                    color=c,
+                    label=name,
+                    capsize=4,
+                )
         if not numeric:
             ax.set_xticks(range(len(cats)), [label(str(v)) for v in cats], fontsize=8)
         ax.set_xlabel(param_label or param, fontsize=9)
@@ -547,7 +681,8 @@ def sweep_effect_figure(stats: pd.DataFrame, param: str, metrics: list[tuple[str
         ax.set_visible(False)
     if len(groups) > 1 or groups[0] != "all":
         axes.flat[0].legend(frameon=False, fontsize=8)
-    fig.suptitle(f"Effect of {param_label or param} (band or bars: 95% confidence interval)",
-                 fontsize=11)
+    fig.suptitle(
+        f"Effect of {param_label or param} (band or bars: 95% confidence interval)", fontsize=11
+    )
     fig.tight_layout()
     return fig

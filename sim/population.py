@@ -94,10 +94,12 @@ class Population:
         da = rng.random(k) < need.prevalence_domestic_abuse
         var = need.family_frailty_variance
         frailty = rng.gamma(1.0 / var, var, size=k) if var > 0 else np.ones(k)
-        risk = (np.where(dep, need.rr_deprivation, 1.0)
-                * np.where(mh, need.rr_parental_mental_health, 1.0)
-                * np.where(sub, need.rr_substance_misuse, 1.0)
-                * np.where(da, need.rr_domestic_abuse, 1.0))
+        risk = (
+            np.where(dep, need.rr_deprivation, 1.0)
+            * np.where(mh, need.rr_parental_mental_health, 1.0)
+            * np.where(sub, need.rr_substance_misuse, 1.0)
+            * np.where(da, need.rr_domestic_abuse, 1.0)
+        )
         count = dep.astype(np.int64) + mh + sub + da
         # Engagement: Beta with the configured mean, lower for families with more risk
         # factors (the hardest to engage are the highest-risk, [Community Care 2003] in
@@ -106,7 +108,7 @@ class Population:
         conc = 4.0  # Beta concentration (assumption)
         engagement = rng.beta(mean * conc, (1.0 - mean) * conc)
         if sup.engagement_mean >= 1.0 and sup.engagement_risk_penalty == 0.0:
-            engagement[:] = 1.0   # every family engages (verification experiments)
+            engagement[:] = 1.0  # every family engages (verification experiments)
         self.fam_engagement[fams] = engagement
         self.fam_deprived[fams] = dep
         self.fam_risk[fams] = risk * frailty
@@ -118,8 +120,9 @@ class Population:
         birth = self.birth if idx is None else self.birth[idx]
         return (t - birth) / DAYS_PER_YEAR
 
-    def leavers(self, t: float, dt: float, rng: np.random.Generator
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def leavers(
+        self, t: float, dt: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Who leaves during ``[t, t + dt)``.
 
         Returns
@@ -134,15 +137,21 @@ class Population:
         aged_out = np.nonzero(turn18 < end)[0]
         if not self.cfg.demography.ageing:
             aged_out = aged_out[:0]
-            self.birth += dt   # nobody grows older
+            self.birth += dt  # nobody grows older
         p_move = -np.expm1(-self.cfg.demography.move_rate * dt / DAYS_PER_YEAR)
         u = rng.random(self.n_families)
         moved_fams = np.nonzero(u < p_move)[0]
         move_day = t + rng.random(len(moved_fams)) * dt
         return aged_out, np.maximum(turn18[aged_out], t), moved_fams, move_day
 
-    def replace(self, aged_out: np.ndarray, aged_out_day: np.ndarray, moved_fams: np.ndarray,
-                move_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def replace(
+        self,
+        aged_out: np.ndarray,
+        aged_out_day: np.ndarray,
+        moved_fams: np.ndarray,
+        move_day: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
         """Replace leavers: newborns for 18-year-olds, new families for movers.
 
         A newborn joins a family drawn at random; a family moving in takes the slots of
@@ -166,8 +175,9 @@ class Population:
             day_by_fam = np.zeros(self.n_families)
             day_by_fam[moved_fams] = move_day
             days = day_by_fam[self.family[moved_children]]
-            self.birth[moved_children] = days - rng.uniform(0.0, ADULT_DAYS,
-                                                            size=len(moved_children))
+            self.birth[moved_children] = days - rng.uniform(
+                0.0, ADULT_DAYS, size=len(moved_children)
+            )
             self.arrived[moved_children] = days
             self.locality[moved_children] = self.fam_locality[self.family[moved_children]]
             self._reset_children(moved_children)
@@ -185,7 +195,8 @@ class Population:
         edges = np.append(AGE_BAND_EDGES, np.inf)[band] * DAYS_PER_YEAR
         band_change = self.birth[idx] + edges
         self.next_change[idx] = np.minimum(
-            band_change, np.where(relapse, self.relapse_until[idx], np.inf))
+            band_change, np.where(relapse, self.relapse_until[idx], np.inf)
+        )
 
     def episode_closed(self, child: int, day: float) -> None:
         """A child's episode closed on ``day``: the relapse window opens.
@@ -196,11 +207,14 @@ class Population:
         until = day + need.relapse_window_days
         self.last_close[child] = day
         self.relapse_until[child] = until
-        birth = float(self.birth[child])   # Python floats: same values, faster arithmetic
+        birth = float(self.birth[child])  # Python floats: same values, faster arithmetic
         age = (day - birth) / DAYS_PER_YEAR
         band = 0 if age < AGE_BAND_EDGES[0] else (1 if age < AGE_BAND_EDGES[1] else 2)
-        rate = (need.onset_rate_by_age[band] * float(self.fam_risk[self.family[child]])
-                * need.relapse_multiplier)
+        rate = (
+            need.onset_rate_by_age[band]
+            * float(self.fam_risk[self.family[child]])
+            * need.relapse_multiplier
+        )
         self.p_week[child] = -math.expm1(-rate * 7.0 / DAYS_PER_YEAR)
         edge = float(AGE_BAND_EDGES[band]) * DAYS_PER_YEAR if band < 2 else math.inf
         self.next_change[child] = min(birth + edge, until)
@@ -220,8 +234,9 @@ class Population:
         return np.nonzero(mask[self.family])[0]
 
     # ------------------------------------------------------------------ need onset
-    def onsets(self, t: float, dt: float, rng: np.random.Generator
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def onsets(
+        self, t: float, dt: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Children whose new need episode begins in ``[t, t + dt)``, and the day of onset.
 
         The hazard depends on age band, the family's risk factors and frailty (siblings'
@@ -251,8 +266,9 @@ class Population:
         return hit, start + (u[hit] / p_hit) * (t + dt - start)
 
     # --- deterministic-testing hook (tests/test_deterministic.py) ----------------------
-    def _onsets_with_fixed_day(self, t: float, dt: float, rng: np.random.Generator
-                               ) -> tuple[np.ndarray, np.ndarray]:
+    def _onsets_with_fixed_day(
+        self, t: float, dt: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`onsets`, plus a first need for every child on ``need.fixed_onset_day``.
 
         Used instead of :meth:`onsets` only when ``need.fixed_onset_day`` is set. The
@@ -264,5 +280,4 @@ class Population:
             return hit, days
         extra = np.nonzero((self.open_episode < 0) & (self.episodes_started == 0))[0]
         extra = np.setdiff1d(extra, hit)
-        return (np.concatenate([hit, extra]),
-                np.concatenate([days, np.full(len(extra), day)]))
+        return (np.concatenate([hit, extra]), np.concatenate([days, np.full(len(extra), day)]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import html
 import inspect
 import json
@@ -38,18 +39,54 @@ REPORT_NAME = "report.html"
 
 #: First components of the flat names of headline metrics (docs/metrics.md).
 METRIC_ROOTS = (
-    "early_identification_rate", "identification_rate", "delay_days", "utilisation",
-    "caseload_per_fte", "vacancy_rate", "turnover_rate", "caseload_per_social_worker",
-    "referrals_per_10k", "sc_assessment_timeliness", "sc_assessment_working_days_median",
-    "camhs_referrals_per_10k", "re_referral_rate", "escalation_rate", "closure_share",
-    "unmet_demand_hours", "staff_cost", "prevalence_open_needs", "episodes", "mmc",
+    "early_identification_rate",
+    "identification_rate",
+    "delay_days",
+    "utilisation",
+    "caseload_per_fte",
+    "vacancy_rate",
+    "turnover_rate",
+    "caseload_per_social_worker",
+    "referrals_per_10k",
+    "sc_assessment_timeliness",
+    "sc_assessment_working_days_median",
+    "camhs_referrals_per_10k",
+    "re_referral_rate",
+    "escalation_rate",
+    "closure_share",
+    "unmet_demand_hours",
+    "staff_cost",
+    "prevalence_open_needs",
+    "episodes",
+    "mmc",
 )
 #: Sweep-table columns that describe a job or replicate rather than a parameter.
 BOOKKEEPING = {
-    "job", "job_num", "job_id", "job_dir", "job_folder", "replicate", "replicate_seed",
-    "seed", "path", "dir", "folder", "run_dir", "status", "sim_version", "overrides",
-    "started", "finished", "elapsed", "elapsed_seconds", "duration", "run_seconds",
-    "hostname", "complete", "error", "timestamp",
+    "job",
+    "job_num",
+    "job_id",
+    "job_dir",
+    "job_folder",
+    "replicate",
+    "replicate_seed",
+    "seed",
+    "path",
+    "dir",
+    "folder",
+    "run_dir",
+    "status",
+    "sim_version",
+    "overrides",
+    "started",
+    "finished",
+    "elapsed",
+    "elapsed_seconds",
+    "duration",
+    "run_seconds",
+    "hostname",
+    "complete",
+    "error",
+    "timestamp",
 }
 
 
@@ -94,36 +131,60 @@ class Metric:
 
 
 KEY_METRICS: tuple[Metric, ...] = (
-    Metric("early_identification_rate", "share",
-           "Under {tm}, {v} of children with emerging needs were identified before "
-           "their needs escalated ({ci}).",
-           "Under {tm}, {n} {dir} children with emerging needs were identified before "
-           "their needs escalated ({ci}) than under {base}.", "more", "fewer",
-           "Identified before needs escalated (%)",
-           "the share of children identified before their needs escalated"),
-    Metric("delay_days.onset_to_support.median", "days",
-           "Under {tm}, the median wait from a need emerging to support starting was "
-           "{v} ({ci}).",
-           "Under {tm}, the median wait from a need emerging to support starting was "
-           "{n} {dir} ({ci}) than under {base}.", "longer", "shorter",
-           "Median wait, need to support (days)",
-           "the median wait from a need emerging to support starting"),
-    Metric("escalation_rate", "share",
-           "Under {tm}, {v} of needs escalated to a higher tier before they were met "
-           "({ci}).",
-           "Under {tm}, {n} {dir} needs escalated to a higher tier ({ci}) than under "
-           "{base}.", "more", "fewer", "Needs that escalated (%)",
-           "the share of needs that escalated"),
-    Metric("referrals_per_10k", "rate",
-           "Under {tm}, children's social care received {v} ({ci}).",
-           "Under {tm}, children's social care received {n} {dir} ({ci}) than under "
-           "{base}.", "more", "fewer", "Referrals to social care (per 10,000 a year)",
-           "the number of referrals to children's social care"),
-    Metric("staff_cost", "pounds",
-           "Under {tm}, multi-agency and specialist work cost {v} in staff time ({ci}).",
-           "Under {tm}, multi-agency and specialist work cost {n} {dir} in staff time "
-           "({ci}) than under {base}.", "more", "less", "Staff cost (£ a year)",
-           "the staff cost of multi-agency and specialist work"),
+    Metric(
+        "early_identification_rate",
+        "share",
+        "Under {tm}, {v} of children with emerging needs were identified before "
+        "their needs escalated ({ci}).",
+        "Under {tm}, {n} {dir} children with emerging needs were identified before "
+        "their needs escalated ({ci}) than under {base}.",
+        "more",
+        "fewer",
+        "Identified before needs escalated (%)",
+        "the share of children identified before their needs escalated",
+    ),
+    Metric(
+        "delay_days.onset_to_support.median",
+        "days",
+        "Under {tm}, the median wait from a need emerging to support starting was {v} ({ci}).",
+        "Under {tm}, the median wait from a need emerging to support starting was "
+        "{n} {dir} ({ci}) than under {base}.",
+        "longer",
+        "shorter",
+        "Median wait, need to support (days)",
+        "the median wait from a need emerging to support starting",
+    ),
+    Metric(
+        "escalation_rate",
+        "share",
+        "Under {tm}, {v} of needs escalated to a higher tier before they were met ({ci}).",
+        "Under {tm}, {n} {dir} needs escalated to a higher tier ({ci}) than under {base}.",
+        "more",
+        "fewer",
+        "Needs that escalated (%)",
+        "the share of needs that escalated",
+    ),
+    Metric(
+        "referrals_per_10k",
+        "rate",
+        "Under {tm}, children's social care received {v} ({ci}).",
+        "Under {tm}, children's social care received {n} {dir} ({ci}) than under {base}.",
+        "more",
+        "fewer",
+        "Referrals to social care (per 10,000 a year)",
+        "the number of referrals to children's social care",
+    ),
+    Metric(
+        "staff_cost",
+        "pounds",
+        "Under {tm}, multi-agency and specialist work cost {v} in staff time ({ci}).",
+        "Under {tm}, multi-agency and specialist work cost {n} {dir} in staff time "
+        "({ci}) than under {base}.",
+        "more",
+        "less",
+        "Staff cost (£ a year)",
+        "the staff cost of multi-agency and specialist work",
+    ),
 )
 _BY_NAME = {m.name: m for m in KEY_METRICS}
 
@@ -199,8 +260,9 @@ def fmt_ci_level(kind: str, lo: float | None, hi: float | None) -> str:
     return f"95% CI {_num(kind, lo)} to {_num(kind, hi)}"
 
 
-def fmt_ci_diff(kind: str, mean: float, lo: float | None, hi: float | None,
-                up: str, down: str) -> str:
+def fmt_ci_diff(
+    kind: str, mean: float, lo: float | None, hi: float | None, up: str, down: str
+) -> str:
     """Interval of a difference, in the direction its mean is stated.
 
     ``95% CI 9 to 15`` when the interval lies on the side of the mean; ``95% CI from 3
@@ -216,40 +278,53 @@ def fmt_ci_diff(kind: str, mean: float, lo: float | None, hi: float | None,
     return f"95% CI from {_num(kind, abs(lo))} {down} to {_num(kind, hi)} {up}"
 
 
-def difference_sentence(metric: Metric, tm: str, base: str, mean: float | None,
-                        lo: float | None, hi: float | None) -> str:
+def difference_sentence(
+    metric: Metric, tm: str, base: str, mean: float | None, lo: float | None, hi: float | None
+) -> str:
     """One finding: ``metric`` under ``tm`` minus under ``base``, in words, with its CI."""
     label = text_label
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return _capital(f"Under {label(tm)}, {metric.subject} could not be compared with "
-                        f"{label(base)}: no replicate had a value.")
+        return _capital(
+            f"Under {label(tm)}, {metric.subject} could not be compared with "
+            f"{label(base)}: no replicate had a value."
+        )
     ci = fmt_ci_diff(metric.kind, mean, lo, hi, metric.up, metric.down)
     if abs(mean) < 1e-12:
-        text = (f"Under {label(tm)}, {metric.subject} was the same as under {label(base)} "
-                f"({ci}).")
+        text = f"Under {label(tm)}, {metric.subject} was the same as under {label(base)} ({ci})."
     else:
-        text = metric.diff.format(tm=label(tm), base=label(base), ci=ci,
-                                  n=fmt_size(metric.kind, mean),
-                                  dir=metric.up if mean > 0 else metric.down)
+        text = metric.diff.format(
+            tm=label(tm),
+            base=label(base),
+            ci=ci,
+            n=fmt_size(metric.kind, mean),
+            dir=metric.up if mean > 0 else metric.down,
+        )
     if lo is not None and hi is not None and lo < 0 < hi:
-        text += " The interval includes no difference, so this run cannot tell the two " \
-                "apart on this measure."
+        text += (
+            " The interval includes no difference, so this run cannot tell the two "
+            "apart on this measure."
+        )
     return _capital(text)
 
 
-def level_sentence(metric: Metric, tm: str, mean: float | None, lo: float | None,
-                   hi: float | None) -> str:
+def level_sentence(
+    metric: Metric, tm: str, mean: float | None, lo: float | None, hi: float | None
+) -> str:
     """One finding: the level of ``metric`` under ``tm``, with its CI."""
     if lo is not None:
         lo = max(lo, 0.0)  # every key metric is non-negative
-    text = metric.level.format(tm=text_label(tm), v=fmt_level(metric.kind, mean),
-                               ci=fmt_ci_level(metric.kind, lo, hi))
+    text = metric.level.format(
+        tm=text_label(tm), v=fmt_level(metric.kind, mean), ci=fmt_ci_level(metric.kind, lo, hi)
+    )
     return _capital(text)
 
 
 #: Names of team models inside a sentence (the issue's wording).
-TEXT_LABELS = {"co_located": "co-located teams", "virtual": "virtual teams",
-               "tac_only": "TAC-only processes"}
+TEXT_LABELS = {
+    "co_located": "co-located teams",
+    "virtual": "virtual teams",
+    "tac_only": "TAC-only processes",
+}
 
 
 def text_label(name: str) -> str:
@@ -316,20 +391,24 @@ class RunData:
     def __post_init__(self) -> None:
         # Team models in the order the run asked for them (compare.team_models), else
         # co-located, virtual, TAC-only; summary.json sorts its keys alphabetically.
-        order = list((self.meta.get("config", {}).get("compare", {}) or {})
-                     .get("team_models", []))
+        order = list((self.meta.get("config", {}).get("compare", {}) or {}).get("team_models", []))
         order += [m for m in ("co_located", "virtual", "tac_only") if m not in order]
         seen = list(dict.fromkeys(self.table["team_model"]))
         order = [m for m in order if m in seen] + [m for m in seen if m not in order]
         rank = {m: i for i, m in enumerate(order)}
         self.table = self.table.sort_values(
-            "team_model", key=lambda c: c.map(rank), kind="stable").reset_index(drop=True)
+            "team_model", key=lambda c: c.map(rank), kind="stable"
+        ).reset_index(drop=True)
         for name in ("series", "episodes"):
             df = getattr(self, name)
             if df is not None and "team_model" in df.columns:
-                setattr(self, name, df.sort_values(
-                    "team_model", key=lambda c: c.map(rank).fillna(len(rank)),
-                    kind="stable").reset_index(drop=True))
+                setattr(
+                    self,
+                    name,
+                    df.sort_values(
+                        "team_model", key=lambda c: c.map(rank).fillna(len(rank)), kind="stable"
+                    ).reset_index(drop=True),
+                )
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -363,8 +442,16 @@ def stats_table(agg: dict[str, Any], team_model: str, prefix: str = "") -> list[
         key = f"{prefix}{k}"
         if _is_stat(v):
             lo, hi = (list(v["ci95"]) + [None, None])[:2]
-            rows.append({"metric": key, "team_model": team_model, "mean": _f(v["mean"]),
-                         "ci_low": _f(lo), "ci_high": _f(hi), "n": v.get("n")})
+            rows.append(
+                {
+                    "metric": key,
+                    "team_model": team_model,
+                    "mean": _f(v["mean"]),
+                    "ci_low": _f(lo),
+                    "ci_high": _f(hi),
+                    "n": v.get("n"),
+                }
+            )
         elif isinstance(v, dict):
             rows.extend(stats_table(v, team_model, key + "."))
     return rows
@@ -405,8 +492,10 @@ def load(folder: Path | str) -> RunData:
             return _load_compare(folder, summary)
         if "team_model" in summary:
             return _load_single(folder, summary)
-        raise ReportError(f"{folder / 'summary.json'} has neither 'team_model' nor "
-                          "'team_models', so it was not written by python -m sim.")
+        raise ReportError(
+            f"{folder / 'summary.json'} has neither 'team_model' nor "
+            "'team_models', so it was not written by python -m sim."
+        )
     # A Hydra multirun folder whose sweep has not been collected into sweep.parquet.
     jobs = sorted(p.parent for p in folder.glob("*/summary.json"))
     if jobs and (folder / "multirun.yaml").is_file():
@@ -414,14 +503,14 @@ def load(folder: Path | str) -> RunData:
     raise ReportError(
         f"{folder} is not a run or sweep folder: it has no summary.json (written by "
         "python -m sim), no sweep.parquet (written when a sweep finishes) and no "
-        "multirun.yaml with job folders (written by python -m sim -m).")
+        "multirun.yaml with job folders (written by python -m sim -m)."
+    )
 
 
 def _load_single(folder: Path, summary: dict[str, Any]) -> RunData:
     tm = str(summary["team_model"])
     skip = {"team_model", "area", "children", "years", "seed", "replicates", "mmc"}
-    table = pd.DataFrame(stats_table({k: v for k, v in summary.items() if k not in skip},
-                                     tm))
+    table = pd.DataFrame(stats_table({k: v for k, v in summary.items() if k not in skip}, tm))
     if table.empty:
         raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
     series = _read_parquet(folder / "series.parquet")
@@ -429,8 +518,7 @@ def _load_single(folder: Path, summary: dict[str, Any]) -> RunData:
         series = series.assign(team_model=tm)
     episodes = _read_parquet(folder / "episodes.parquet")
     meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
-    return RunData("single", folder, table, summary, meta, episodes=episodes,
-                   series=series)
+    return RunData("single", folder, table, summary, meta, episodes=episodes, series=series)
 
 
 def _load_compare(folder: Path, summary: dict[str, Any]) -> RunData:
@@ -441,11 +529,17 @@ def _load_compare(folder: Path, summary: dict[str, Any]) -> RunData:
     if table.empty:
         raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
     meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
-    return RunData("compare", folder, table, summary, meta,
-                   baseline=summary.get("baseline"),
-                   diffs=summary.get("paired_difference_vs_baseline", {}),
-                   episodes=_read_parquet(folder / "episodes.parquet"),
-                   series=_read_parquet(folder / "series.parquet"))
+    return RunData(
+        "compare",
+        folder,
+        table,
+        summary,
+        meta,
+        baseline=summary.get("baseline"),
+        diffs=summary.get("paired_difference_vs_baseline", {}),
+        episodes=_read_parquet(folder / "episodes.parquet"),
+        series=_read_parquet(folder / "series.parquet"),
+    )
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -496,8 +590,16 @@ def _sweep_from_jobs(jobs: Sequence[Path]) -> pd.DataFrame:
         counts: dict[Any, int] = {}
         for tm, rep in reps_tm:
             i = counts[tm] = counts.get(tm, -1) + 1
-            rows.append({"job": job.name, "replicate": i, "team_model": tm,
-                         "area": summary.get("area"), **params, **_flatten(rep)})
+            rows.append(
+                {
+                    "job": job.name,
+                    "replicate": i,
+                    "team_model": tm,
+                    "area": summary.get("area"),
+                    **params,
+                    **_flatten(rep),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -506,7 +608,7 @@ def _metric_column(col: str) -> str | None:
     name = col
     for prefix in ("metrics.", "metric.", "summary."):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     root = name.split(".", 1)[0]
     return name if root in METRIC_ROOTS else None
 
@@ -527,16 +629,23 @@ def _load_sweep(folder: Path, df: pd.DataFrame | None) -> RunData:
     df = df.loc[:, ~df.columns.duplicated()]
     tm_col = _group_column(df, ("team_model", "team_model.name"))
     area_col = _group_column(df, ("area", "area.name"))
-    df = df.assign(team_model=df[tm_col].astype(str) if tm_col else "all",
-                   area=df[area_col].astype(str) if area_col else "")
+    df = df.assign(
+        team_model=df[tm_col].astype(str) if tm_col else "all",
+        area=df[area_col].astype(str) if area_col else "",
+    )
     if not metric_cols:
-        raise ReportError(f"{folder}: the sweep table has no metric columns (such as "
-                          "early_identification_rate).")
-    skip = set(metric_cols) | BOOKKEEPING | {"team_model", "team_model.name", "area",
-                                             "area.name"}
-    params = [c for c in df.columns
-              if c not in skip and not c.endswith("_seed") and not c.startswith("hydra")
-              and df[c].astype(str).nunique() > 1]
+        raise ReportError(
+            f"{folder}: the sweep table has no metric columns (such as early_identification_rate)."
+        )
+    skip = set(metric_cols) | BOOKKEEPING | {"team_model", "team_model.name", "area", "area.name"}
+    params = [
+        c
+        for c in df.columns
+        if c not in skip
+        and not c.endswith("_seed")
+        and not c.startswith("hydra")
+        and df[c].astype(str).nunique() > 1
+    ]
     rows = []
     for (area, tm), g in df.groupby(["area", "team_model"], sort=False):
         for m in metric_cols:
@@ -555,8 +664,12 @@ def _mean_ci(values: pd.Series) -> dict[str, float]:
 
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     st = mean_ci(x[~np.isnan(x)])
-    return {"mean": _f(st["mean"]), "ci_low": _f(st["ci95"][0]),
-            "ci_high": _f(st["ci95"][1]), "n": st["n"]}
+    return {
+        "mean": _f(st["mean"]),
+        "ci_low": _f(st["ci95"][0]),
+        "ci_high": _f(st["ci95"][1]),
+        "n": st["n"],
+    }
 
 
 def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFrame:
@@ -575,8 +688,14 @@ def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFra
         row: dict[str, Any] = {"group": key[0] if grouped else "all", "value": key[-1]}
         for m in metrics:
             st = _mean_ci(g[m])
-            row.update({f"{m}.mean": st["mean"], f"{m}.ci_low": st["ci_low"],
-                        f"{m}.ci_high": st["ci_high"], f"{m}.n": st["n"]})
+            row.update(
+                {
+                    f"{m}.mean": st["mean"],
+                    f"{m}.ci_low": st["ci_low"],
+                    f"{m}.ci_high": st["ci_high"],
+                    f"{m}.n": st["n"],
+                }
+            )
         out.append(row)
     stats = pd.DataFrame(out)
     numeric = pd.to_numeric(stats["value"], errors="coerce")
@@ -607,18 +726,21 @@ def findings(data: RunData) -> list[str]:
     for m in KEY_METRICS:
         if m.name in t.index:
             r = t.loc[m.name]
-            out.append(level_sentence(m, tm, _none(r["mean"]), _none(r["ci_low"]),
-                                      _none(r["ci_high"])))
+            out.append(
+                level_sentence(m, tm, _none(r["mean"]), _none(r["ci_low"]), _none(r["ci_high"]))
+            )
     util = t[t.index.str.startswith("utilisation.")]["mean"].dropna()
     if len(util):
         prof = str(util.idxmax())
         r = t.loc[prof]
         from sim.plots import label
 
-        ci = fmt_ci_level('share', _none(r['ci_low']), _none(r['ci_high']))
-        out.append(f"The busiest profession was {label(prof.split('.', 1)[1]).lower()}, "
-                   f"using {fmt_level('share', r['mean'])} of the hours they had for "
-                   f"multi-agency work ({ci}).")
+        ci = fmt_ci_level("share", _none(r["ci_low"]), _none(r["ci_high"]))
+        out.append(
+            f"The busiest profession was {label(prof.split('.', 1)[1]).lower()}, "
+            f"using {fmt_level('share', r['mean'])} of the hours they had for "
+            f"multi-agency work ({ci})."
+        )
     return out
 
 
@@ -634,34 +756,46 @@ def _param_label(param: str) -> str:
 
 
 def _sweep_findings(data: RunData) -> list[str]:
-    from sim.plots import label
 
     out = []
-    names = [m for m in ("early_identification_rate", "delay_days.onset_to_support.median")
-             if data.sweep is not None and m in data.sweep.columns]
+    names = [
+        m
+        for m in ("early_identification_rate", "delay_days.onset_to_support.median")
+        if data.sweep is not None and m in data.sweep.columns
+    ]
     for p in data.params:
         stats = sweep_stats(data, p, names)
         if stats.empty:
             continue
         for g, sub in stats.groupby("group", sort=False):
-            sub = sub.sort_values("value") if pd.api.types.is_numeric_dtype(sub["value"]) \
-                else sub
+            sub = sub.sort_values("value") if pd.api.types.is_numeric_dtype(sub["value"]) else sub
             a, b = sub.iloc[0], sub.iloc[-1]
             who = "" if g == "all" else f"Under {text_label(str(g))}, w"
             for name in names:
                 m = _BY_NAME[name]
                 subject = m.subject
                 lead = f"{who}hen" if who else "When"
-                ends = [(fmt_level(m.kind, _none(r[name + ".mean"])),
-                         fmt_ci_level(m.kind, _none(r[name + ".ci_low"]),
-                                      _none(r[name + ".ci_high"]))) for r in (a, b)]
-                out.append(_capital(
-                    f"{lead} {_param_label(p)} went from {a['value']} to {b['value']}, "
-                    f"{subject} went from {ends[0][0]} ({ends[0][1]}) to {ends[1][0]} "
-                    f"({ends[1][1]})."))
+                ends = [
+                    (
+                        fmt_level(m.kind, _none(r[name + ".mean"])),
+                        fmt_ci_level(
+                            m.kind, _none(r[name + ".ci_low"]), _none(r[name + ".ci_high"])
+                        ),
+                    )
+                    for r in (a, b)
+                ]
+                out.append(
+                    _capital(
+                        f"{lead} {_param_label(p)} went from {a['value']} to {b['value']}, "
+                        f"{subject} went from {ends[0][0]} ({ends[0][1]}) to {ends[1][0]} "
+                        f"({ends[1][1]})."
+                    )
+                )
     if not out:
-        out.append("No parameter varied across the sweep's jobs, so the sweep shows no "
-                   "effect of any parameter.")
+        out.append(
+            "No parameter varied across the sweep's jobs, so the sweep shows no "
+            "effect of any parameter."
+        )
     return out
 
 
@@ -707,108 +841,146 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
     by = "by team model" if several else ""
     areas = data.table["area"].nunique() > 1 if "area" in data.table else False
     best = _best(data, "early_identification_rate")
-    figs.append(_figure(
-        "Early identification" + (" by area and team model" if areas else
-                                  f" {by}" if by else ""),
-        lambda: plots.early_identification_figure(data.table),
-        "Each bar is the percentage of children whose needs emerged at the 'additional "
-        "needs' level (Tier 2) and were noticed by a practitioner before those needs "
-        "became more serious. Higher is better. The thin lines on each bar show the 95% "
-        "confidence interval: the range the true value probably lies in, given the "
-        "variation between replicate runs."
-        + (f" {best} had the highest share in this run." if best else "")))
+    figs.append(
+        _figure(
+            "Early identification"
+            + (" by area and team model" if areas else f" {by}" if by else ""),
+            lambda: plots.early_identification_figure(data.table),
+            "Each bar is the percentage of children whose needs emerged at the 'additional "
+            "needs' level (Tier 2) and were noticed by a practitioner before those needs "
+            "became more serious. Higher is better. The thin lines on each bar show the 95% "
+            "confidence interval: the range the true value probably lies in, given the "
+            "variation between replicate runs."
+            + (f" {best} had the highest share in this run." if best else ""),
+        )
+    )
     if data.kind != "sweep":
-        figs.append(_figure(
-            "Stage-by-stage delays", lambda: plots.delay_figure(data.table),
-            "How many days each step of the pathway took for the typical (median) child: "
-            "from a need emerging to a practitioner noticing it, to a Common Assessment "
-            "Framework (CAF) assessment being completed, to the Team Around the Child "
-            "(TAC) meeting, to support starting. The last two groups are the whole "
-            "journey and the wait for TAC members to be allocated. Shorter bars are "
-            "better; thin lines show 95% confidence intervals."))
+        figs.append(
+            _figure(
+                "Stage-by-stage delays",
+                lambda: plots.delay_figure(data.table),
+                "How many days each step of the pathway took for the typical (median) child: "
+                "from a need emerging to a practitioner noticing it, to a Common Assessment "
+                "Framework (CAF) assessment being completed, to the Team Around the Child "
+                "(TAC) meeting, to support starting. The last two groups are the whole "
+                "journey and the wait for TAC members to be allocated. Shorter bars are "
+                "better; thin lines show 95% confidence intervals.",
+            )
+        )
         if data.episodes is not None:
-            figs.append(_figure(
-                "End-to-end wait for support",
-                lambda: plots.delay_distribution_figure(data.episodes),
-                "Each line rises as more children start receiving support. Read across "
-                "from 50% to find the median wait; a line further to the left means "
-                "children were supported sooner. Only children who received support "
-                "before the run ended are counted, all replicates together; the axis "
-                "stops at the 95th percentile so that a few very long waits do not "
-                "squash the picture."))
+            figs.append(
+                _figure(
+                    "End-to-end wait for support",
+                    lambda: plots.delay_distribution_figure(data.episodes),
+                    "Each line rises as more children start receiving support. Read across "
+                    "from 50% to find the median wait; a line further to the left means "
+                    "children were supported sooner. Only children who received support "
+                    "before the run ended are counted, all replicates together; the axis "
+                    "stops at the 95th percentile so that a few very long waits do not "
+                    "squash the picture.",
+                )
+            )
         else:
             missing.append("End-to-end wait for support (episodes.parquet is missing)")
         if data.series is not None:
-            figs.append(_figure(
-                "Utilisation by profession", lambda: plots.utilisation_figure(data.series),
-                "Each square shows how much of the time a profession had set aside for "
-                "multi-agency work was actually used, over the whole observed period. "
-                "Dark squares mean spare time; light squares mean the profession was close "
-                "to full, which is where queues form. Blank rows are professions with no "
-                "time set aside for multi-agency work."))
-            figs.append(_figure(
-                "Queues and caseloads over time", lambda: plots.queues_figure(data.series),
-                "Week by week: how many children were waiting for a practitioner to join "
-                "their Team Around the Child; how many referrals were waiting in "
-                "children's social care and child and adolescent mental health services "
-                "(CAMHS); and how many cases each filled post held in early help and in "
-                "social work. Lines are averages over replicates; the shading spans the "
-                "lowest and highest replicate."))
+            figs.append(
+                _figure(
+                    "Utilisation by profession",
+                    lambda: plots.utilisation_figure(data.series),
+                    "Each square shows how much of the time a profession had set aside for "
+                    "multi-agency work was actually used, over the whole observed period. "
+                    "Dark squares mean spare time; light squares mean the profession was close "
+                    "to full, which is where queues form. Blank rows are professions with no "
+                    "time set aside for multi-agency work.",
+                )
+            )
+            figs.append(
+                _figure(
+                    "Queues and caseloads over time",
+                    lambda: plots.queues_figure(data.series),
+                    "Week by week: how many children were waiting for a practitioner to join "
+                    "their Team Around the Child; how many referrals were waiting in "
+                    "children's social care and child and adolescent mental health services "
+                    "(CAMHS); and how many cases each filled post held in early help and in "
+                    "social work. Lines are averages over replicates; the shading spans the "
+                    "lowest and highest replicate.",
+                )
+            )
         else:
             missing.append("Utilisation, queues and caseloads (series.parquet is missing)")
     else:
         if any(data.table["metric"].str.startswith("utilisation.")):
-            figs.append(_figure(
-                "Utilisation by profession",
-                lambda: plots.utilisation_by_metrics_figure(data.table),
-                "Each square shows how much of the time a profession had set aside for "
-                "multi-agency work was used, averaged over every job and replicate of "
-                "the sweep. Light squares mean the profession was close to full."))
-        missing.append("Stage delays over time, queues and caseloads (a sweep report "
-                       "shows the sweep table only; report on a job folder for these)")
-    figs.append(_figure(
-        "Escalation to specialist services", lambda: plots.escalation_figure(data.table),
-        "Left: the percentage of needs that became more serious (moved up a tier) while "
-        "outside social care. Middle and right: how many referrals children's social care "
-        "and CAMHS received, per 10,000 children a year. Lower is better on all three; "
-        "thin lines show 95% confidence intervals."))
+            figs.append(
+                _figure(
+                    "Utilisation by profession",
+                    lambda: plots.utilisation_by_metrics_figure(data.table),
+                    "Each square shows how much of the time a profession had set aside for "
+                    "multi-agency work was used, averaged over every job and replicate of "
+                    "the sweep. Light squares mean the profession was close to full.",
+                )
+            )
+        missing.append(
+            "Stage delays over time, queues and caseloads (a sweep report "
+            "shows the sweep table only; report on a job folder for these)"
+        )
+    figs.append(
+        _figure(
+            "Escalation to specialist services",
+            lambda: plots.escalation_figure(data.table),
+            "Left: the percentage of needs that became more serious (moved up a tier) while "
+            "outside social care. Middle and right: how many referrals children's social care "
+            "and CAMHS received, per 10,000 children a year. Lower is better on all three; "
+            "thin lines show 95% confidence intervals.",
+        )
+    )
     hourly = _hourly_cost(data.meta)
     years = data.summary.get("years") or data.meta.get("config", {}).get("years")
-    figs.append(_figure(
-        "Staff cost", lambda: plots.staff_cost_figure(
-            data.table, data.series if data.kind != "sweep" else None, hourly, years),
-        "The cost a year of practitioners' time spent on multi-agency and specialist work "
-        "(identification, assessment, meetings, coordination, travel, support and "
-        "casework) at each profession's hourly cost in the configuration; time on other "
-        "duties is not counted. "
-        + ("Colours split each bar by profession. " if data.kind != "sweep" else "")
-        + "The thin line shows the 95% confidence interval of the total."))
+    figs.append(
+        _figure(
+            "Staff cost",
+            lambda: plots.staff_cost_figure(
+                data.table, data.series if data.kind != "sweep" else None, hourly, years
+            ),
+            "The cost a year of practitioners' time spent on multi-agency and specialist work "
+            "(identification, assessment, meetings, coordination, travel, support and "
+            "casework) at each profession's hourly cost in the configuration; time on other "
+            "duties is not counted. "
+            + ("Colours split each bar by profession. " if data.kind != "sweep" else "")
+            + "The thin line shows the 95% confidence interval of the total.",
+        )
+    )
     if data.kind == "sweep":
-        metrics = [(m, lab, s) for m, lab, s in (
-            ("early_identification_rate", "Identified before needs\nescalated (%)", 100),
-            ("delay_days.onset_to_support.median", "Median wait, need to\nsupport (days)",
-             1),
-            ("escalation_rate", "Needs that escalated (%)", 100),
-            ("staff_cost", "Staff cost (£ thousand a year)", 1e-3),
-        ) if data.sweep is not None and m in data.sweep.columns]
+        metrics = [
+            (m, lab, s)
+            for m, lab, s in (
+                ("early_identification_rate", "Identified before needs\nescalated (%)", 100),
+                ("delay_days.onset_to_support.median", "Median wait, need to\nsupport (days)", 1),
+                ("escalation_rate", "Needs that escalated (%)", 100),
+                ("staff_cost", "Staff cost (£ thousand a year)", 1e-3),
+            )
+            if data.sweep is not None and m in data.sweep.columns
+        ]
         for p in data.params:
             stats = sweep_stats(data, p, [m for m, _, _ in metrics])
-            figs.append(_figure(
-                f"Effect of {_param_label(p)}",
-                lambda stats=stats, p=p: plots.sweep_effect_figure(
-                    stats, p, metrics, _param_label(p)),
-                f"How the main results change as {_param_label(p)} (configuration key "
-                f"{p}) changes. Points are averages over replicates"
-                + (" and over the other swept parameters" if len(data.params) > 1 else "")
-                + "; the shaded band between thin lines (or the error bars, for settings "
-                  "that are not numbers) is the 95% confidence interval, cut at zero."))
+            figs.append(
+                _figure(
+                    f"Effect of {_param_label(p)}",
+                    functools.partial(
+                        plots.sweep_effect_figure, stats, p, metrics, _param_label(p)
+                    ),
+                    f"How the main results change as {_param_label(p)} (configuration key "
+                    f"{p}) changes. Points are averages over replicates"
+                    + (" and over the other swept parameters" if len(data.params) > 1 else "")
+                    + "; the shaded band between thin lines (or the error bars, for settings "
+                    "that are not numbers) is the 95% confidence interval, cut at zero.",
+                )
+            )
     return [f for f in figs if f is not None], missing
 
 
 def _hourly_cost(meta: dict[str, Any]) -> dict[str, float]:
     profs = meta.get("config", {}).get("professions", {}) or {}
-    return {p: float(v.get("hourly_cost", 0.0)) for p, v in profs.items()
-            if isinstance(v, dict)}
+    return {p: float(v.get("hourly_cost", 0.0)) for p, v in profs.items() if isinstance(v, dict)}
 
 
 # ------------------------------------------------------------------ assumptions
@@ -854,10 +1026,14 @@ def _team_model_table(data: RunData) -> str:
         if all(v is None for v in vals):
             continue
         cells = "".join(f"<td>{_e(_plain(v))}</td>" for v in vals)
-        body.append(f"<tr><th scope='row'>{_e(docs.get(k, k.replace('_', ' ')))}"
-                    f"<br><code>{_e(k)}</code></th>{cells}</tr>")
-    return (f"<table class='params'><thead><tr><th scope='col'>Mechanism</th>{head}</tr>"
-            f"</thead><tbody>{''.join(body)}</tbody></table>")
+        body.append(
+            f"<tr><th scope='row'>{_e(docs.get(k, k.replace('_', ' ')))}"
+            f"<br><code>{_e(k)}</code></th>{cells}</tr>"
+        )
+    return (
+        f"<table class='params'><thead><tr><th scope='col'>Mechanism</th>{head}</tr>"
+        f"</thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _plain(v: Any) -> str:
@@ -878,29 +1054,37 @@ def assumptions(data: RunData) -> tuple[list[str], str]:
             f"localities; {fmt_level('share', area.get('deprivation_share'))} of families "
             f"live in deprived circumstances; process standards of the "
             f"{area.get('era')} era; workforce at {_plain(area.get('workforce_scale', 1))} "
-            "times the area preset's establishment.")
+            "times the area preset's establishment."
+        )
     if cfg:
         s.append(
             f"Each replicate simulates {_plain(cfg.get('warmup_years'))} years of warm-up, "
             f"which are discarded, then {_plain(cfg.get('years'))} observed years, one week "
             f"at a time. There are {cfg.get('replicates')} replicates from seed "
-            f"{cfg.get('seed')}.")
+            f"{cfg.get('seed')}."
+        )
         if cfg.get("followup_years"):
             s.append(
                 f"After the observed years each run goes on for "
                 f"{_plain(cfg.get('followup_years'))} more years, only to follow the needs "
                 "that emerged in them, so that waits ending after the observed years still "
-                "count; nothing else is measured in those years.")
+                "count; nothing else is measured in those years."
+            )
     if data.kind == "compare":
-        s.append("Every team model sees the same children, families and need onsets "
-                 "(common random numbers): replicate r of each team model uses the same "
-                 "seed, so differences are paired replicate by replicate, which narrows "
-                 "their confidence intervals.")
-    if data.kind == "sweep":
-        s.append(f"The sweep varied {len(data.params)} parameter(s): "
-                 + ", ".join(f"{p} over {_values(data.sweep[p])}" for p in data.params)
-                 + (f"; {data.sweep['job'].nunique()} jobs" if data.sweep is not None
-                    and 'job' in data.sweep else "") + ".")
+        s.append(
+            "Every team model sees the same children, families and need onsets "
+            "(common random numbers): replicate r of each team model uses the same "
+            "seed, so differences are paired replicate by replicate, which narrows "
+            "their confidence intervals."
+        )
+    sweep = data.sweep
+    if data.kind == "sweep" and sweep is not None:
+        s.append(
+            f"The sweep varied {len(data.params)} parameter(s): "
+            + ", ".join(f"{p} over {_values(sweep[p])}" for p in data.params)
+            + (f"; {sweep['job'].nunique()} jobs" if "job" in sweep else "")
+            + "."
+        )
     s += [
         "Confidence intervals are 95% Student t-intervals over replicates. With few "
         "replicates they are wide; they describe the simulation's own randomness, not "
@@ -988,15 +1172,22 @@ def _levels_table(data: RunData) -> str:
             lo, hi = _none(r0["ci_low"]), _none(r0["ci_high"])
             if hi is not None and m.kind == "share":
                 hi = min(hi, 1.0)
-            ci = "" if lo is None or hi is None else (
-                f"<br><span class='note'>{_e(_num(m.kind, max(lo, 0.0), True))} to "
-                f"{_e(_num(m.kind, hi, True))}</span>")
+            ci = (
+                ""
+                if lo is None or hi is None
+                else (
+                    f"<br><span class='note'>{_e(_num(m.kind, max(lo, 0.0), True))} to "
+                    f"{_e(_num(m.kind, hi, True))}</span>"
+                )
+            )
             mean = _none(r0["mean"])
             value = "n/a" if mean is None else _num(m.kind, mean, True)
             cells.append(f"<td class='num'>{_e(value)}{ci}</td>")
         body.append(f"<tr><th scope='row'>{_e(m.short)}</th>{''.join(cells)}</tr>")
-    return (f"<table><thead><tr><th scope='col'>Measure (mean; 95% CI below)</th>{head}"
-            f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (
+        f"<table><thead><tr><th scope='col'>Measure (mean; 95% CI below)</th>{head}"
+        f"</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _config_yaml(data: RunData) -> str:
@@ -1017,16 +1208,19 @@ def _title(data: RunData) -> tuple[str, str]:
     reps = reps if isinstance(reps, int) else None
     if data.kind == "compare":
         title = "Comparison of multi-agency team models"
-        lede = (f"{', '.join(label(t) for t in data.team_models)} on the "
-                f"'{area}' area; baseline: {label(data.baseline or '')}.")
+        lede = (
+            f"{', '.join(label(t) for t in data.team_models)} on the "
+            f"'{area}' area; baseline: {label(data.baseline or '')}."
+        )
     elif data.kind == "single":
         title = f"{label(data.team_models[0])}: results of one scenario"
         lede = f"{label(data.team_models[0])} on the '{area}' area."
     else:
         title = "Parameter sweep"
         n = len(data.sweep) if data.sweep is not None else 0
-        lede = (f"{n} replicate results; swept: "
-                f"{', '.join(data.params) if data.params else 'nothing'}.")
+        lede = (
+            f"{n} replicate results; swept: {', '.join(data.params) if data.params else 'nothing'}."
+        )
     extra = []
     if years:
         extra.append(f"{_plain(years)} observed year" + ("" if years == 1 else "s"))
@@ -1070,31 +1264,45 @@ def build_report(folder: Path | str) -> str:
         parts.append(
             f"<figure><img src='data:image/png;base64,{b64}' alt='{_e(f.title)}'>"
             f"<figcaption><strong>Figure {i}. {_e(f.title)}</strong>{_e(f.caption)}"
-            "</figcaption></figure>")
+            "</figcaption></figure>"
+        )
     if missing:
         parts.append("<p class='note'>Not shown: " + _e("; ".join(missing)) + ".</p>")
-    parts += ["<h2 id='assumptions'>Assumptions of this scenario</h2><ul>",
-              *[f"<li>{_e(s)}</li>" for s in facts], "</ul>"]
+    parts += [
+        "<h2 id='assumptions'>Assumptions of this scenario</h2><ul>",
+        *[f"<li>{_e(s)}</li>" for s in facts],
+        "</ul>",
+    ]
     if tm_table:
-        parts += ["<h3>Team model mechanisms</h3>",
-                  "<p>How each team model was set up (values from the configuration; "
-                  "descriptions from sim/params.py).</p>", tm_table]
+        parts += [
+            "<h3>Team model mechanisms</h3>",
+            "<p>How each team model was set up (values from the configuration; "
+            "descriptions from sim/params.py).</p>",
+            tm_table,
+        ]
     parts.append("<h2 id='appendix'>Appendix: configuration</h2>")
     if meta:
         parts.append(
             f"<p>Simulation version {_e(meta.get('sim_version', 'unknown'))}; seed "
             f"{_e(meta.get('seed'))}; replicate seeds "
             f"{_e(', '.join(str(s) for s in meta.get('replicate_seeds', [])))}. Running "
-            "the same version with this configuration repeats these results exactly.</p>")
+            "the same version with this configuration repeats these results exactly.</p>"
+        )
     if data.kind == "sweep":
-        parts.append("<p>Configuration of the sweep's first job; the swept parameters "
-                     "above took the values listed in the assumptions.</p>")
+        parts.append(
+            "<p>Configuration of the sweep's first job; the swept parameters "
+            "above took the values listed in the assumptions.</p>"
+        )
     yaml_text = _config_yaml(data)
-    parts.append(f"<pre>{_e(yaml_text)}</pre>" if yaml_text else
-                 "<p class='note'>No run.json was found, so the configuration cannot be "
-                 "listed.</p>")
-    parts.append(f"<p class='note'>Report made from the folder {_e(data.folder.name)} by "
-                 "python -m sim.report.</p></main></body></html>")
+    parts.append(
+        f"<pre>{_e(yaml_text)}</pre>"
+        if yaml_text
+        else "<p class='note'>No run.json was found, so the configuration cannot be listed.</p>"
+    )
+    parts.append(
+        f"<p class='note'>Report made from the folder {_e(data.folder.name)} by "
+        "python -m sim.report.</p></main></body></html>"
+    )
     return "\n".join(parts) + "\n"
 
 
@@ -1132,10 +1340,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m sim.report <folder> [-o report.html]``."""
     parser = argparse.ArgumentParser(
         prog="python -m sim.report",
-        description="Write a self-contained HTML report of a run or sweep folder.")
+        description="Write a self-contained HTML report of a run or sweep folder.",
+    )
     parser.add_argument("folder", type=Path, help="run folder or sweep folder")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help=f"report file (default: <folder>/{REPORT_NAME})")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help=f"report file (default: <folder>/{REPORT_NAME})",
+    )
     args = parser.parse_args(argv)
     try:
         path = write_report(args.folder, args.output)

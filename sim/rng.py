@@ -12,15 +12,15 @@ import numpy as np
 
 #: Named random processes. Appending is safe; reordering changes every result.
 STREAMS: tuple[str, ...] = (
-    "population",   # families, children, risk factors at the start
-    "demography",   # moves, births
-    "onset",        # need onsets: one draw per child per week, whatever happens
-    "pathway",      # choices in identification, assessment and support
-    "workforce",    # turnover, recruitment, sickness, training, home demand
-    "specialist",   # social care and CAMHS outcomes and durations
-    "model",        # Mesa's own generator (agent shuffles; unused by the pathway)
-    "structure",    # the team model's own posts (coordinators, central team)
-    "episode",      # key of each new episode's own variates (see keyed_uniforms)
+    "population",  # families, children, risk factors at the start
+    "demography",  # moves, births
+    "onset",  # need onsets: one draw per child per week, whatever happens
+    "pathway",  # choices in identification, assessment and support
+    "workforce",  # turnover, recruitment, sickness, training, home demand
+    "specialist",  # social care and CAMHS outcomes and durations
+    "model",  # Mesa's own generator (agent shuffles; unused by the pathway)
+    "structure",  # the team model's own posts (coordinators, central team)
+    "episode",  # key of each new episode's own variates (see keyed_uniforms)
 )
 
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -49,12 +49,11 @@ def keyed_uniforms(key: int, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray
     n : variates per row.
     """
     with np.errstate(over="ignore"):
-        h = _mix(np.uint64(key) ^ _mix(np.asarray(a).astype(np.int64).view(np.uint64)
-                                       * _GOLDEN))
+        h = _mix(np.uint64(key) ^ _mix(np.asarray(a).astype(np.int64).view(np.uint64) * _GOLDEN))
         h = _mix(h ^ _mix(np.asarray(b).astype(np.int64).view(np.uint64) + _GOLDEN))
         j = np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
         h = _mix(h[:, None] + j[None, :])
-    return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 _MASK = (1 << 64) - 1
@@ -73,7 +72,7 @@ def keyed_uniforms_one(key: int, a: int, b: int, n: int) -> list[float]:
     numbers, computed without NumPy's per-call overhead (used once per step-down)."""
     h = _mix_int((key & _MASK) ^ _mix_int(((a & _MASK) * _G) & _MASK))
     h = _mix_int(h ^ _mix_int(((b & _MASK) + _G) & _MASK))
-    return [(_mix_int((h + j * _G) & _MASK) >> 11) * 2.0 ** -53 for j in range(1, n + 1)]
+    return [(_mix_int((h + j * _G) & _MASK) >> 11) * 2.0**-53 for j in range(1, n + 1)]
 
 
 def spawn_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -86,7 +85,9 @@ def spawn_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gen
     """
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = ss.spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+    return {
+        name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)
+    }
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:

@@ -14,7 +14,7 @@ import os
 import platform
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,21 +56,30 @@ class ScenarioResult:
 
     def episodes(self) -> pd.DataFrame:
         """Episodes of every replicate, with a ``replicate`` column."""
-        return pd.concat([r.episodes.assign(replicate=i)
-                          for i, r in enumerate(self.replicates)], ignore_index=True)
+        return pd.concat(
+            [r.episodes.assign(replicate=i) for i, r in enumerate(self.replicates)],
+            ignore_index=True,
+        )
 
     def followed_episodes(self) -> pd.DataFrame | None:
         """Followed-up episodes of every replicate, with a ``replicate`` column (None
         without a follow-up period)."""
         if any(r.followed is None for r in self.replicates):
             return None
-        return pd.concat([r.followed.assign(replicate=i)
-                          for i, r in enumerate(self.replicates)], ignore_index=True)
+        return pd.concat(
+            [
+                r.followed.assign(replicate=i)
+                for i, r in enumerate(self.replicates)
+                if r.followed is not None
+            ],
+            ignore_index=True,
+        )
 
     def series(self) -> pd.DataFrame:
         """Series of every replicate, with a ``replicate`` column."""
-        return pd.concat([r.series.assign(replicate=i)
-                          for i, r in enumerate(self.replicates)], ignore_index=True)
+        return pd.concat(
+            [r.series.assign(replicate=i) for i, r in enumerate(self.replicates)], ignore_index=True
+        )
 
 
 class Progress:
@@ -80,10 +89,17 @@ class Progress:
         self.bar = None
         if enabled:
             from tqdm import tqdm
-            self.bar = tqdm(total=round(total, 2), desc=desc, unit=unit, file=sys.stderr,
-                            leave=False, dynamic_ncols=True,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| "
-                                       "{n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]")
+
+            self.bar = tqdm(
+                total=round(total, 2),
+                desc=desc,
+                unit=unit,
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                "{n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]",
+            )
 
     def update(self, n: float) -> None:
         """Advance by ``n``, never beyond the total."""
@@ -98,8 +114,9 @@ class Progress:
             self.bar.close()
 
 
-def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
-                  progress: Callable[[float], None] | None = None) -> ReplicateResult:
+def run_replicate(
+    cfg: Config, seed: int | np.random.SeedSequence, progress: Callable[[float], None] | None = None
+) -> ReplicateResult:
     """Run one replicate and summarise it.
 
     Parameters
@@ -122,14 +139,23 @@ def run_replicate(cfg: Config, seed: int | np.random.SeedSequence,
         # so sweeps that run many models in one process do not grow.
         mesa.Agent._ids.pop(model, None)
     summary = replicate_summary(
-        episodes, series, children=cfg.area.children, years=cfg.years, era=cfg.area.era,
+        episodes,
+        series,
+        children=cfg.area.children,
+        years=cfg.years,
+        era=cfg.area.era,
         hourly_cost={p: pc.hourly_cost for p, pc in cfg.professions.items()},
-        followed=followed)
+        followed=followed,
+    )
     return ReplicateResult(episodes, series, summary, followed)
 
 
-def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1,
-             progress: bool = False, desc: str = "runs") -> list[ReplicateResult]:
+def run_many(
+    jobs: list[tuple[Config, np.random.SeedSequence]],
+    workers: int = 1,
+    progress: bool = False,
+    desc: str = "runs",
+) -> list[ReplicateResult]:
     """Run replicates ``(cfg, seed)``, in parallel processes when ``workers > 1``.
 
     Each replicate depends only on its configuration and seed, so the results are the
@@ -150,10 +176,12 @@ def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1
             # which a full-scale model's heap does, and reports it with this generic
             # warning (joblib/joblib#869, loky PR 641). The replacement is planned and
             # harmless; a worker that really dies raises TerminatedWorkerError instead.
-            warnings.filterwarnings("ignore", message="A worker stopped while some jobs",
-                                    category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message="A worker stopped while some jobs", category=UserWarning
+            )
             for res in Parallel(n_jobs=workers, return_as="generator")(
-                    delayed(run_replicate)(cfg, ss) for cfg, ss in jobs):
+                delayed(run_replicate)(cfg, ss) for cfg, ss in jobs
+            ):
                 results.append(res)
                 bar.update(1)
     finally:
@@ -161,11 +189,9 @@ def run_many(jobs: list[tuple[Config, np.random.SeedSequence]], workers: int = 1
     return results
 
 
-def _run_with_bar(cfg: Config, ss: np.random.SeedSequence, progress: bool
-                  ) -> ReplicateResult:
-    bar = Progress(cfg.warmup_years + cfg.years + cfg.followup_years, cfg.team_model.name,
-                   progress)
-    last = [None]
+def _run_with_bar(cfg: Config, ss: np.random.SeedSequence, progress: bool) -> ReplicateResult:
+    bar = Progress(cfg.warmup_years + cfg.years + cfg.followup_years, cfg.team_model.name, progress)
+    last: list[float | None] = [None]
 
     def tick(day: float) -> None:
         if last[0] is not None:
@@ -186,23 +212,29 @@ def run_scenario(cfg: Config, progress: bool = False) -> ScenarioResult:
     """
     result = ScenarioResult(cfg.team_model.name)
     seeds = replicate_seeds(cfg.seed, cfg.replicates)
-    result.replicates = run_many([(cfg, ss) for ss in seeds], cfg.workers, progress,
-                                 cfg.team_model.name)
+    result.replicates = run_many(
+        [(cfg, ss) for ss in seeds], cfg.workers, progress, cfg.team_model.name
+    )
     return result
 
 
 def scenario_summary(result: ScenarioResult) -> dict[str, Any]:
     """Aggregated metrics (mean and 95% CI) plus every replicate's values."""
-    return {"team_model": result.team_model,
-            "metrics": aggregate(result.summaries),
-            "replicates": result.summaries}
+    return {
+        "team_model": result.team_model,
+        "metrics": aggregate(result.summaries),
+        "replicates": result.summaries,
+    }
 
 
 def comparison(results: dict[str, ScenarioResult], baseline: str) -> dict[str, Any]:
     """Paired differences of every team model against ``baseline``."""
     base = results[baseline].summaries
-    return {name: paired_difference(r.summaries, base)
-            for name, r in results.items() if name != baseline}
+    return {
+        name: paired_difference(r.summaries, base)
+        for name, r in results.items()
+        if name != baseline
+    }
 
 
 def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.DataFrame:
@@ -210,14 +242,19 @@ def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.Da
     diffs = comparison(results, baseline)
     rows = []
     from sim.summary import flatten
+
     for name, r in results.items():
         agg = flatten({k: v for k, v in _leaf_stats(aggregate(r.summaries)).items()})
         for metric in sorted({k.rsplit(".", 1)[0] for k in agg}):
-            row = {"metric": metric, "team_model": name, "baseline": baseline,
-                   "mean": agg.get(f"{metric}.mean"),
-                   "ci_low": agg.get(f"{metric}.ci_low"),
-                   "ci_high": agg.get(f"{metric}.ci_high"),
-                   "n": agg.get(f"{metric}.n")}
+            row = {
+                "metric": metric,
+                "team_model": name,
+                "baseline": baseline,
+                "mean": agg.get(f"{metric}.mean"),
+                "ci_low": agg.get(f"{metric}.ci_low"),
+                "ci_high": agg.get(f"{metric}.ci_high"),
+                "n": agg.get(f"{metric}.n"),
+            }
             d = diffs.get(name, {}).get(metric)
             row["diff_vs_baseline"] = d["mean"] if d else (0.0 if name == baseline else None)
             row["diff_ci_low"] = d["ci95"][0] if d else None
@@ -232,8 +269,12 @@ def _leaf_stats(agg: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     for k, v in agg.items():
         key = f"{prefix}{k}"
         if isinstance(v, dict) and "mean" in v and "ci95" in v:
-            out[key] = {"mean": v["mean"], "ci_low": v["ci95"][0], "ci_high": v["ci95"][1],
-                        "n": v["n"]}
+            out[key] = {
+                "mean": v["mean"],
+                "ci_low": v["ci95"][0],
+                "ci_high": v["ci95"][1],
+                "n": v["n"],
+            }
         elif isinstance(v, dict):
             out.update(_leaf_stats(v, key + "."))
     return out
@@ -265,8 +306,20 @@ def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
 
 #: Installed packages whose versions can change a run's results or outputs; each run
 #: records them so that a figure can be traced to the environment that produced it.
-RESULT_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "omegaconf",
-                   "matplotlib", "joblib", "optuna", "SALib", "ciw")
+RESULT_PACKAGES = (
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "hydra-core",
+    "omegaconf",
+    "matplotlib",
+    "joblib",
+    "optuna",
+    "SALib",
+    "ciw",
+)
 
 
 def environment() -> dict[str, Any]:
@@ -286,13 +339,21 @@ def environment() -> dict[str, Any]:
 def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
     """The resolved configuration, seed, package version and environment, to repeat the
     run."""
-    resolved = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True) \
-        if raw_cfg is None else OmegaConf.to_container(raw_cfg, resolve=True)
-    return {"sim_version": __version__, "seed": cfg.seed, "replicates": cfg.replicates,
-            "replicate_seeds": [int(s.generate_state(1)[0]) for s in
-                                replicate_seeds(cfg.seed, cfg.replicates)],
-            "environment": environment(),
-            "config": resolved}
+    resolved = (
+        OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+        if raw_cfg is None
+        else OmegaConf.to_container(raw_cfg, resolve=True)
+    )
+    return {
+        "sim_version": __version__,
+        "seed": cfg.seed,
+        "replicates": cfg.replicates,
+        "replicate_seeds": [
+            int(s.generate_state(1)[0]) for s in replicate_seeds(cfg.seed, cfg.replicates)
+        ],
+        "environment": environment(),
+        "config": resolved,
+    }
 
 
 def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
@@ -301,17 +362,24 @@ def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
     from sim.validation import mmc_mean_wait_days
 
     waits = [r.summary["delay_days"]["request_to_allocation"]["mean"] for r in result.replicates]
-    customers = sum(r.summary["delay_days"]["request_to_allocation"]["n"]
-                    for r in result.replicates)
-    return {"servers": cfg.mmc.servers, "utilisation": cfg.mmc.utilisation,
-            "mean_service_days": cfg.mmc.mean_service_days,
-            "mean_wait_days": mean_ci(waits), "customers": customers,
-            "erlang_c_mean_wait_days": mmc_mean_wait_days(
-                cfg.mmc.servers, cfg.mmc.utilisation, cfg.mmc.mean_service_days)}
+    customers = sum(
+        r.summary["delay_days"]["request_to_allocation"]["n"] for r in result.replicates
+    )
+    return {
+        "servers": cfg.mmc.servers,
+        "utilisation": cfg.mmc.utilisation,
+        "mean_service_days": cfg.mmc.mean_service_days,
+        "mean_wait_days": mean_ci(waits),
+        "customers": customers,
+        "erlang_c_mean_wait_days": mmc_mean_wait_days(
+            cfg.mmc.servers, cfg.mmc.utilisation, cfg.mmc.mean_service_days
+        ),
+    }
 
 
-def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult,
-                   job: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_scenario(
+    outdir: Path, cfg: Config, result: ScenarioResult, job: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write ``summary.json``, ``episodes.parquet``, ``series.parquet`` and ``run.json``.
 
     ``summary.json`` depends only on the configuration and seed (no times, paths or
@@ -340,8 +408,7 @@ def write_scenario(outdir: Path, cfg: Config, result: ScenarioResult,
     return summary
 
 
-def run_comparison(cfgs: dict[str, Config], progress: bool = False
-                   ) -> dict[str, ScenarioResult]:
+def run_comparison(cfgs: Mapping[Any, Config], progress: bool = False) -> dict[Any, ScenarioResult]:
     """Run each team model's configuration with the same replicate seeds.
 
     The configurations must share ``seed`` and ``replicates``; replicate ``r`` of every
@@ -355,16 +422,19 @@ def run_comparison(cfgs: dict[str, Config], progress: bool = False
     seeds = replicate_seeds(first.seed, first.replicates)
     jobs = [(cfg, ss) for cfg in cfgs.values() for ss in seeds]
     done = run_many(jobs, first.workers, progress, "team models x replicates")
-    out: dict[str, ScenarioResult] = {}
+    out: dict[Any, ScenarioResult] = {}
     for i, (name, cfg) in enumerate(cfgs.items()):
-        out[name] = ScenarioResult(cfg.team_model.name,
-                                   done[i * len(seeds):(i + 1) * len(seeds)])
+        out[name] = ScenarioResult(cfg.team_model.name, done[i * len(seeds) : (i + 1) * len(seeds)])
     return out
 
 
-def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
-                     results: dict[str, ScenarioResult],
-                     job: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_comparison(
+    outdir: Path,
+    cfg: Config,
+    cfgs: dict[str, Config],
+    results: dict[str, ScenarioResult],
+    job: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write the comparison: summary.json, comparison.csv, tables, run.json and plots.
 
     ``job`` (a sweep job's metadata) goes to ``run.json``, never to ``summary.json``.
@@ -374,26 +444,33 @@ def write_comparison(outdir: Path, cfg: Config, cfgs: dict[str, Config],
     outdir.mkdir(parents=True, exist_ok=True)
     baseline = cfg.compare.baseline
     summary: dict[str, Any] = {
-        "area": cfg.area.name, "children": cfg.area.children, "years": cfg.years,
-        "seed": cfg.seed, "replicates": cfg.replicates, "baseline": baseline,
+        "area": cfg.area.name,
+        "children": cfg.area.children,
+        "years": cfg.years,
+        "seed": cfg.seed,
+        "replicates": cfg.replicates,
+        "baseline": baseline,
         "team_models": {name: aggregate(r.summaries) for name, r in results.items()},
         "paired_difference_vs_baseline": comparison(results, baseline),
         "replicates_by_team_model": {name: r.summaries for name, r in results.items()},
     }
     table = comparison_table(results, baseline)
     episodes = pd.concat([r.episodes() for r in results.values()], ignore_index=True)
-    series = pd.concat([r.series().assign(team_model=name) for name, r in results.items()],
-                       ignore_index=True)
+    series = pd.concat(
+        [r.series().assign(team_model=name) for name, r in results.items()], ignore_index=True
+    )
     atomic_write_parquet(outdir / "episodes.parquet", episodes)
     followed = [r.followed_episodes() for r in results.values()]
     if all(f is not None for f in followed):
-        atomic_write_parquet(outdir / "episodes_followed.parquet",
-                             pd.concat(followed, ignore_index=True))
+        atomic_write_parquet(
+            outdir / "episodes_followed.parquet", pd.concat(followed, ignore_index=True)
+        )
     atomic_write_parquet(outdir / "series.parquet", series)
     atomic_write_bytes(outdir / "comparison.csv", table.to_csv(index=False).encode())
     meta = run_metadata(cfg)
-    meta["team_model_configs"] = {name: OmegaConf.to_container(OmegaConf.structured(c))
-                                  for name, c in cfgs.items()}
+    meta["team_model_configs"] = {
+        name: OmegaConf.to_container(OmegaConf.structured(c)) for name, c in cfgs.items()
+    }
     if job is not None:
         meta["job"] = job
     atomic_write_json(outdir / "run.json", meta)

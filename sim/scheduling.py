@@ -66,7 +66,7 @@ class EventQueue:
             self._horizon = end
         else:
             while self._horizon < end:
-                bucket = self._buckets.pop(math.floor(self._horizon / self._width), None)
+                bucket = self._buckets.pop(math.floor(self._horizon / self._width), [])
                 if bucket:
                     run.extend(bucket)
                 self._horizon += self._width
@@ -94,5 +94,4 @@ class EventQueue:
             yield time, kind, payload
 
     def __len__(self) -> int:
-        return (len(self._heap) + len(self._run)
-                + sum(len(b) for b in self._buckets.values()))
+        return len(self._heap) + len(self._run) + sum(len(b) for b in self._buckets.values())

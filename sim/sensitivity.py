@@ -27,8 +27,18 @@ import pandas as pd
 
 from sim.params import Config
 
-__all__ = ["MORRIS_FACTORS", "MORRIS_OUTPUTS", "Factor", "Output", "analyse", "design",
-           "factor_overrides", "output_values", "plot_mu_star_sigma", "salib_problem"]
+__all__ = [
+    "MORRIS_FACTORS",
+    "MORRIS_OUTPUTS",
+    "Factor",
+    "Output",
+    "analyse",
+    "design",
+    "factor_overrides",
+    "output_values",
+    "plot_mu_star_sigma",
+    "salib_problem",
+]
 
 
 @dataclass(frozen=True)
@@ -70,42 +80,75 @@ MORRIS_FACTORS: tuple[Factor, ...] = (
     Factor("onset_scale", "need.onset_rate_by_age", "scale", 0.7, 1.3, "x preset"),
     Factor("workforce_scale", "area.workforce_scale", "value", 0.7, 1.3, "x establishment"),
     Factor("case_mean_scale", "social_care.case_mean_days", "scale", 0.5, 1.5, "x preset"),
-    Factor("allocation_interval_days", "team_model.allocation_interval_days", "value",
-           0.0, 28.0, "days"),
-    Factor("convening_days_per_member", "team_model.convening_days_per_member", "value",
-           0.5, 3.0, "days"),
-    Factor("coordination_hours_per_case", "team_model.coordination_hours_per_case",
-           "value", 1.0, 4.0, "hours"),
-    Factor("member_time_share", "team_model.member_time_share", "value", 0.3, 1.0,
-           "share"),
-    Factor("advice_multiplier", "team_model.advice_multiplier", "value", 1.0, 1.3,
-           "x identification"),
+    Factor(
+        "allocation_interval_days",
+        "team_model.allocation_interval_days",
+        "value",
+        0.0,
+        28.0,
+        "days",
+    ),
+    Factor(
+        "convening_days_per_member",
+        "team_model.convening_days_per_member",
+        "value",
+        0.5,
+        3.0,
+        "days",
+    ),
+    Factor(
+        "coordination_hours_per_case",
+        "team_model.coordination_hours_per_case",
+        "value",
+        1.0,
+        4.0,
+        "hours",
+    ),
+    Factor("member_time_share", "team_model.member_time_share", "value", 0.3, 1.0, "share"),
+    Factor(
+        "advice_multiplier", "team_model.advice_multiplier", "value", 1.0, 1.3, "x identification"
+    ),
 )
 
 #: Outputs analysed, with the unit of their elementary effects.
 MORRIS_OUTPUTS: tuple[Output, ...] = (
-    Output("early_identification_rate", ("early_identification_rate",),
-           "early identification rate", "share of Tier 2 needs"),
-    Output("onset_to_support_median", ("delay_days", "onset_to_support", "median"),
-           "onset to support, median", "days"),
-    Output("social_worker_utilisation", ("utilisation", "social_worker"),
-           "social worker utilisation", "share of multi-agency hours"),
+    Output(
+        "early_identification_rate",
+        ("early_identification_rate",),
+        "early identification rate",
+        "share of Tier 2 needs",
+    ),
+    Output(
+        "onset_to_support_median",
+        ("delay_days", "onset_to_support", "median"),
+        "onset to support, median",
+        "days",
+    ),
+    Output(
+        "social_worker_utilisation",
+        ("utilisation", "social_worker"),
+        "social worker utilisation",
+        "share of multi-agency hours",
+    ),
 )
 
 
 def salib_problem(factors: Sequence[Factor] = MORRIS_FACTORS) -> dict[str, Any]:
     """The SALib problem dictionary of ``factors``."""
-    return {"num_vars": len(factors), "names": [f.name for f in factors],
-            "bounds": [[f.low, f.high] for f in factors]}
+    return {
+        "num_vars": len(factors),
+        "names": [f.name for f in factors],
+        "bounds": [[f.low, f.high] for f in factors],
+    }
 
 
-def design(factors: Sequence[Factor], trajectories: int, levels: int = 4,
-           seed: int = 1) -> np.ndarray:
+def design(
+    factors: Sequence[Factor], trajectories: int, levels: int = 4, seed: int = 1
+) -> np.ndarray:
     """Morris design: ``trajectories * (len(factors) + 1)`` rows, one column per factor."""
     from SALib.sample import morris as morris_sample
 
-    return morris_sample.sample(salib_problem(factors), trajectories, num_levels=levels,
-                                seed=seed)
+    return morris_sample.sample(salib_problem(factors), trajectories, num_levels=levels, seed=seed)
 
 
 def _get(cfg: Config, path: str) -> Any:
@@ -121,8 +164,7 @@ def _text(v: Any) -> str:
     return repr(float(v))
 
 
-def factor_overrides(factors: Sequence[Factor], row: Sequence[float], base: Config
-                     ) -> list[str]:
+def factor_overrides(factors: Sequence[Factor], row: Sequence[float], base: Config) -> list[str]:
     """Hydra overrides setting each factor to its value in a design row.
 
     Parameters
@@ -132,7 +174,7 @@ def factor_overrides(factors: Sequence[Factor], row: Sequence[float], base: Conf
     base : the validated base configuration (for ``"scale"`` factors).
     """
     out = []
-    for f, x in zip(factors, row):
+    for f, x in zip(factors, row, strict=True):
         if f.kind == "scale":
             b = _get(base, f.path)
             value = [float(v) * float(x) for v in b] if isinstance(b, list) else float(b) * x
@@ -142,8 +184,9 @@ def factor_overrides(factors: Sequence[Factor], row: Sequence[float], base: Conf
     return out
 
 
-def output_values(summary: dict[str, Any], outputs: Sequence[Output] = MORRIS_OUTPUTS
-                  ) -> dict[str, float]:
+def output_values(
+    summary: dict[str, Any], outputs: Sequence[Output] = MORRIS_OUTPUTS
+) -> dict[str, float]:
     """The outputs of one replicate summary (NaN when absent)."""
     out = {}
     for o in outputs:
@@ -154,8 +197,9 @@ def output_values(summary: dict[str, Any], outputs: Sequence[Output] = MORRIS_OU
     return out
 
 
-def analyse(factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray, levels: int = 4,
-            seed: int = 1) -> pd.DataFrame:
+def analyse(
+    factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray, levels: int = 4, seed: int = 1
+) -> pd.DataFrame:
     """Morris indices (SALib) of one output: factor, mu, mu_star, sigma, mu_star_conf.
 
     Runs whose output is missing (NaN) are replaced by the output's mean so that the
@@ -167,15 +211,24 @@ def analyse(factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray, levels: int
     missing = int(np.isnan(y).sum())
     if missing:
         y[np.isnan(y)] = np.nanmean(y) if missing < len(y) else 0.0
-    res = morris_analyze.analyze(salib_problem(factors), np.asarray(X), y,
-                                 num_levels=levels, seed=seed)
-    return pd.DataFrame({"factor": list(res["names"]), "mu": res["mu"],
-                         "mu_star": res["mu_star"], "sigma": res["sigma"],
-                         "mu_star_conf": res["mu_star_conf"], "missing": missing})
+    res = morris_analyze.analyze(
+        salib_problem(factors), np.asarray(X), y, num_levels=levels, seed=seed
+    )
+    return pd.DataFrame(
+        {
+            "factor": list(res["names"]),
+            "mu": res["mu"],
+            "mu_star": res["mu_star"],
+            "sigma": res["sigma"],
+            "mu_star_conf": res["mu_star_conf"],
+            "missing": missing,
+        }
+    )
 
 
-def plot_mu_star_sigma(results: pd.DataFrame, path: Path,
-                       outputs: Sequence[Output] = MORRIS_OUTPUTS) -> Path:
+def plot_mu_star_sigma(
+    results: pd.DataFrame, path: Path, outputs: Sequence[Output] = MORRIS_OUTPUTS
+) -> Path:
     """mu* against sigma, one panel per output, one colour per team model (Okabe-Ito).
 
     Parameters
@@ -193,18 +246,30 @@ def plot_mu_star_sigma(results: pd.DataFrame, path: Path,
     fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), 4.6))
     axes = np.atleast_1d(axes)
     markers = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
-    for ax, o in zip(axes, outputs):
+    for ax, o in zip(axes, outputs, strict=True):
         sub = results[results["output"] == o.name]
         for i, (tm, g) in enumerate(sub.groupby("team_model", sort=False)):
-            ax.scatter(g["mu_star"], g["sigma"], s=36, color=PALETTE.get(tm, "#000000"),
-                       marker=markers[i % len(markers)], label=tm.replace("_", " "),
-                       edgecolor="black", linewidth=0.4)
+            ax.scatter(
+                g["mu_star"],
+                g["sigma"],
+                s=36,
+                color=PALETTE.get(tm, "#000000"),
+                marker=markers[i % len(markers)],
+                label=tm.replace("_", " "),
+                edgecolor="black",
+                linewidth=0.4,
+            )
         # Label each factor once per panel, at its largest mu* over team models.
         for factor, g in sub.groupby("factor"):
             top = g.loc[g["mu_star"].idxmax()]
             if np.isfinite(top["mu_star"]) and np.isfinite(top["sigma"]):
-                ax.annotate(factor, (top["mu_star"], top["sigma"]), fontsize=7,
-                            xytext=(3, 3), textcoords="offset points")
+                ax.annotate(
+                    factor,
+                    (top["mu_star"], top["sigma"]),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
         lim = np.nanmax([sub["mu_star"].max(), sub["sigma"].max(), 1e-12]) * 1.1
         ax.plot([0, lim], [0, lim], color="#999999", linewidth=0.8, linestyle="--")
         ax.set_xlim(0, lim)
@@ -213,8 +278,11 @@ def plot_mu_star_sigma(results: pd.DataFrame, path: Path,
         ax.set_xlabel(f"mu* ({o.unit})")
         ax.set_ylabel(f"sigma ({o.unit})")
         ax.legend(title="team model", fontsize=8, loc="upper left")
-    fig.suptitle("Morris screening: mean absolute elementary effect (mu*) against its "
-                 "spread (sigma); dashed line sigma = mu*", fontsize=10)
+    fig.suptitle(
+        "Morris screening: mean absolute elementary effect (mu*) against its "
+        "spread (sigma); dashed line sigma = mu*",
+        fontsize=10,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

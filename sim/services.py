@@ -51,7 +51,7 @@ class QueueMeter:
         self.t1 = t0 + week_days
         # Python lists: changes come one at a time, and list items update faster than
         # array elements.
-        self.length = [0.0] * n   # entries waiting now, by queue
+        self.length = [0.0] * n  # entries waiting now, by queue
         self._at_start = np.zeros(n)
         self._area_to_end = [0.0] * n
 
@@ -81,19 +81,20 @@ class SpecialistService:
     pids : array of post indices belonging to the service.
     """
 
-    def __init__(self, model: ChildrensServicesModel, name: str, params: SpecialistConfig,
-                 pids: np.ndarray) -> None:
+    def __init__(
+        self, model: ChildrensServicesModel, name: str, params: SpecialistConfig, pids: np.ndarray
+    ) -> None:
         self.model = model
         self.name = name
         self.params = params
         self.pids = pids
         self.queue: deque[Episode] = deque()
-        self._queued: set[int] = set()   # ids of the episodes in the queue
+        self._queued: set[int] = set()  # ids of the episodes in the queue
         self.meter = QueueMeter(model.t_start)
-        self.holder: dict[int, int] = {}   # episode id -> post holding the case
-        self.open_by_child: dict[int, Episode] = {}   # child -> its case, until finished
+        self.holder: dict[int, int] = {}  # episode id -> post holding the case
+        self.open_by_child: dict[int, Episode] = {}  # child -> its case, until finished
         self.referrals = 0
-        self._full = False   # no post had room at the last allocation attempt
+        self._full = False  # no post had room at the last allocation attempt
         self.refresh()
 
     def refresh(self) -> None:
@@ -164,7 +165,7 @@ class SpecialistService:
             self._queued.discard(ep.id)
             self.meter.change(day, -1)
             if ep.phase == "gone":
-                continue   # not expected: a case leaves the queue when its child leaves
+                continue  # not expected: a case leaves the queue when its child leaves
             pid = int(self.pids[best])
             wf.cases[pid] += 1
             self.holder[ep.id] = pid
@@ -211,7 +212,7 @@ class SpecialistService:
         else:
             ep.camhs_outcome, ep.t_camhs_end = reason, day
         if ep.phase == "closed":
-            ep.phase = "gone"   # its pending events lapse
+            ep.phase = "gone"  # its pending events lapse
 
     def _finish(self, ep: Episode, day: float, outcome: str) -> None:
         if self.open_by_child.get(ep.child) is ep:

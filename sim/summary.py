@@ -27,8 +27,15 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("request_to_allocation", "request_day", "allocation_day"),
 )
 #: Hours that count as multi-agency or specialist work when computing utilisation.
-WORK_ACTIVITIES = ("identification", "assessment", "meetings", "coordination", "support",
-                   "travel", "casework")
+WORK_ACTIVITIES = (
+    "identification",
+    "assessment",
+    "meetings",
+    "coordination",
+    "support",
+    "travel",
+    "casework",
+)
 #: Social care assessment timeliness targets in working days, by era: core assessment
 #: within 35 working days in 2008 ([HM Government 2006]); one assessment within 45 today
 #: ([HM Government 2013]). Sources: docs/sources.md.
@@ -47,9 +54,16 @@ def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.busday_count(s, e).astype(float)
 
 
-def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children: int,
-                      years: float, era: str, hourly_cost: dict[str, float],
-                      followed: pd.DataFrame | None = None) -> dict[str, Any]:
+def replicate_summary(
+    episodes: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    children: int,
+    years: float,
+    era: str,
+    hourly_cost: dict[str, float],
+    followed: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Headline metrics of one replicate.
 
     Parameters
@@ -70,11 +84,11 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     ident = tier2["identification_day"]
     early = ident.notna() & (tier2["tier3_day"].isna() | (ident <= tier2["tier3_day"]))
     out["early_identification_rate"] = float(early.mean()) if len(tier2) else math.nan
-    out["identification_rate"] = float(fresh["identification_day"].notna().mean()) \
-        if len(fresh) else math.nan
+    out["identification_rate"] = (
+        float(fresh["identification_day"].notna().mean()) if len(fresh) else math.nan
+    )
     delays: dict[str, dict[str, float]] = {}
-    dep, dfresh = (ep, fresh) if followed is None else (followed,
-                                                          followed[~followed["step_down"]])
+    dep, dfresh = (ep, fresh) if followed is None else (followed, followed[~followed["step_down"]])
     for name, a, b in STAGES:
         d = (dep[b] - dep[a]).dropna()
         if name.startswith("onset"):
@@ -98,25 +112,29 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     out["utilisation"] = {k: float(v) for k, v in util.items()}
     out["caseload_per_fte"] = {k: float(v) for k, v in caseload.items()}
     fte = by["fte"].sum()
-    out["vacancy_rate"] = {k: float(v) for k, v in
-                           (by["vacant_fte"].sum() / fte.where(fte > 0)).to_dict().items()}
+    out["vacancy_rate"] = {
+        k: float(v) for k, v in (by["vacant_fte"].sum() / fte.where(fte > 0)).to_dict().items()
+    }
     mean_fte = fte / weeks
-    out["turnover_rate"] = {k: float(v) for k, v in
-                            (by["leavers"].sum() / years / mean_fte.where(mean_fte > 0))
-                            .to_dict().items()}
+    out["turnover_rate"] = {
+        k: float(v)
+        for k, v in (by["leavers"].sum() / years / mean_fte.where(mean_fte > 0)).to_dict().items()
+    }
     sw = series[series["profession"] == "social_worker"]
-    out["caseload_per_social_worker"] = float(
-        sw["specialist_cases"].sum() / sw["specialist_filled_fte"].sum()) \
-        if len(sw) and sw["specialist_filled_fte"].sum() > 0 else math.nan
+    out["caseload_per_social_worker"] = (
+        float(sw["specialist_cases"].sum() / sw["specialist_filled_fte"].sum())
+        if len(sw) and sw["specialist_filled_fte"].sum() > 0
+        else math.nan
+    )
     # Demand on specialist services.
     sc = ep[ep["sc_referral_day"].notna()]
     out["referrals_per_10k"] = float(len(sc) / children * 10_000 / years)
     assessed = sc[sc["sc_assessment_end_day"].notna()]
     if len(assessed):
-        wd = working_days(assessed["sc_referral_day"].to_numpy(),
-                          assessed["sc_assessment_end_day"].to_numpy())
-        out["sc_assessment_timeliness"] = float(
-            (wd <= TIMELINESS_TARGET_WORKING_DAYS[era]).mean())
+        wd = working_days(
+            assessed["sc_referral_day"].to_numpy(), assessed["sc_assessment_end_day"].to_numpy()
+        )
+        out["sc_assessment_timeliness"] = float((wd <= TIMELINESS_TARGET_WORKING_DAYS[era]).mean())
         out["sc_assessment_working_days_median"] = float(np.median(wd))
     else:
         out["sc_assessment_timeliness"] = math.nan
@@ -124,21 +142,26 @@ def replicate_summary(episodes: pd.DataFrame, series: pd.DataFrame, *, children:
     camhs = ep[ep["camhs_referral_day"].notna()]
     out["camhs_referrals_per_10k"] = float(len(camhs) / children * 10_000 / years)
     identified = ep[ep["identification_day"].notna()]
-    out["re_referral_rate"] = float(identified["re_referral"].mean()) \
-        if len(identified) else math.nan
+    out["re_referral_rate"] = (
+        float(identified["re_referral"].mean()) if len(identified) else math.nan
+    )
     esc = fresh[fresh["onset_tier"] < 4]
-    out["escalation_rate"] = float((esc["max_tier"] > esc["onset_tier"]).mean()) \
-        if len(esc) else math.nan
+    out["escalation_rate"] = (
+        float((esc["max_tier"] > esc["onset_tier"]).mean()) if len(esc) else math.nan
+    )
     closed = ep[ep["closure_reason"] != ""]
-    out["closure_share"] = {r: float((closed["closure_reason"] == r).mean())
-                            for r in sorted(closed["closure_reason"].unique())}
+    out["closure_share"] = {
+        r: float((closed["closure_reason"] == r).mean())
+        for r in sorted(closed["closure_reason"].unique())
+    }
     out["unmet_demand_hours"] = float(series["unmet_hours"].sum() / years)
     cost = 0.0
     for prof, hours in used.items():
         cost += float(hours) * hourly_cost.get(str(prof), 0.0)
     out["staff_cost"] = cost / years
-    out["prevalence_open_needs"] = float(
-        (series["open_needs"] / series["children"]).mean()) if len(series) else math.nan
+    out["prevalence_open_needs"] = (
+        float((series["open_needs"] / series["children"]).mean()) if len(series) else math.nan
+    )
     out["episodes"] = float(len(ep))
     return out
 
@@ -188,14 +211,15 @@ def aggregate(replicates: list[dict[str, Any]]) -> dict[str, Any]:
     return unflatten(agg)
 
 
-def paired_difference(a: list[dict[str, Any]], b: list[dict[str, Any]]
-                      ) -> dict[str, dict[str, Any]]:
+def paired_difference(
+    a: list[dict[str, Any]], b: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Mean and 95% CI of ``a - b`` replicate by replicate (common random numbers)."""
     fa, fb = [flatten(r) for r in a], [flatten(r) for r in b]
     keys = sorted(set(fa[0]) & set(fb[0])) if fa and fb else []
     out = {}
     for k in keys:
-        diffs = [x.get(k, math.nan) - y.get(k, math.nan) for x, y in zip(fa, fb)]
+        diffs = [x.get(k, math.nan) - y.get(k, math.nan) for x, y in zip(fa, fb, strict=True)]
         out[k] = mean_ci(diffs)
     return out
 

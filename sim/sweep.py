@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import traceback
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,11 @@ def read_json(path: Path) -> dict[str, Any] | None:
 def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
     """Whether ``outdir`` holds a completion marker for these overrides."""
     marker = read_json(Path(outdir) / MARKER)
-    return bool(marker) and marker.get("overrides") == normalise_overrides(overrides)
+    return (
+        marker is not None
+        and bool(marker)
+        and (marker.get("overrides") == normalise_overrides(overrides))
+    )
 
 
 def _atomic_json(path: Path, obj: Any) -> None:
@@ -142,8 +147,13 @@ def _atomic_json(path: Path, obj: Any) -> None:
     atomic_write_json(path, obj)
 
 
-def run_job(raw: DictConfig, outdir: Path, overrides: Sequence[str], job_num: int,
-            work: Callable[[dict[str, Any]], None]) -> str:
+def run_job(
+    raw: DictConfig,
+    outdir: Path,
+    overrides: Sequence[str],
+    job_num: int,
+    work: Callable[[dict[str, Any]], None],
+) -> str:
     """Run one job of a sweep: skip it when complete, record it when it fails.
 
     Parameters
@@ -173,9 +183,14 @@ def run_job(raw: DictConfig, outdir: Path, overrides: Sequence[str], job_num: in
     for name in (MARKER, FAILURE):  # a marker of other overrides, or an old failure
         (outdir / name).unlink(missing_ok=True)
     params = job_params(raw, ov)
-    meta = {"job": job_num, "overrides": ov, "host": socket.gethostname(),
-            "pid": os.getpid(), "output_dir": str(outdir.resolve()),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    meta = {
+        "job": job_num,
+        "overrides": ov,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "output_dir": str(outdir.resolve()),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     try:
         work(meta)
     except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the sweep
@@ -184,23 +199,36 @@ def run_job(raw: DictConfig, outdir: Path, overrides: Sequence[str], job_num: in
             config = OmegaConf.to_container(raw, resolve=True)
         except Exception:  # noqa: BLE001 - the record must be written whatever happens
             config = OmegaConf.to_container(raw, resolve=False)
-        _atomic_json(outdir / FAILURE, {
-            "job": job_num, "overrides": ov, "params": params, "config": config,
-            "error": f"{type(exc).__name__}: {message}",
-            "traceback": traceback.format_exc(), **{k: meta[k] for k in ("host", "pid")}})
-        print(f"error: job {job_num} ({' '.join(ov) or 'defaults'}) failed: "
-              f"{type(exc).__name__}: {message}", file=sys.stderr)
+        _atomic_json(
+            outdir / FAILURE,
+            {
+                "job": job_num,
+                "overrides": ov,
+                "params": params,
+                "config": config,
+                "error": f"{type(exc).__name__}: {message}",
+                "traceback": traceback.format_exc(),
+                **{k: meta[k] for k in ("host", "pid")},
+            },
+        )
+        print(
+            f"error: job {job_num} ({' '.join(ov) or 'defaults'}) failed: "
+            f"{type(exc).__name__}: {message}",
+            file=sys.stderr,
+        )
         return "failed"
-    _atomic_json(outdir / MARKER, {"job": job_num, "overrides": ov, "params": params,
-                                   "status": "complete"})
+    _atomic_json(
+        outdir / MARKER, {"job": job_num, "overrides": ov, "params": params, "status": "complete"}
+    )
     return "complete"
 
 
 # ------------------------------------------------------------------- the sweep's jobs
 
 
-def expected_jobs(task_overrides: Sequence[str],
-                  sweeper_params: dict[str, str] | None = None) -> list[list[str]]:
+def expected_jobs(
+    task_overrides: Sequence[str], sweeper_params: dict[str, str] | None = None
+) -> list[list[str]]:
     """Every job's overrides, in job-number order, as Hydra's basic sweeper makes them.
 
     Parameters
@@ -221,6 +249,17 @@ def expected_jobs(task_overrides: Sequence[str],
     return [list(job) for batch in batches for job in batch]
 
 
+def _task_and_params(cfg: Any) -> tuple[list[str], dict[str, str] | None]:
+    """A multirun configuration's task overrides and its sweeper's ``params`` block."""
+    overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+    task = [str(o) for o in typing.cast(list, overrides)]
+    params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+    if not params:
+        return task, None
+    block = typing.cast(dict, OmegaConf.to_container(params, resolve=False))
+    return task, {str(k): str(v) for k, v in block.items()}
+
+
 def sweep_jobs_from_folder(sweep_dir: Path) -> list[list[str]] | None:
     """The jobs of the sweep in ``sweep_dir`` (from Hydra's ``multirun.yaml``), if known."""
     path = Path(sweep_dir) / "multirun.yaml"
@@ -228,10 +267,7 @@ def sweep_jobs_from_folder(sweep_dir: Path) -> list[list[str]] | None:
         return None
     try:
         cfg = OmegaConf.load(path)
-        task = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
-        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
-        params = OmegaConf.to_container(params, resolve=False) if params else None
-        return expected_jobs(task, params)
+        return expected_jobs(*_task_and_params(cfg))
     except Exception:  # noqa: BLE001 - an unreadable file only loses the job count
         return None
 
@@ -245,11 +281,17 @@ class _JobsBar:
         self.sweep_dir = Path(sweep_dir)
         self.start = time.time()
         self.interval = interval
-        self.bar = tqdm(total=total, desc="sweep", unit="job", file=sys.stderr,
-                        position=0, dynamic_ncols=True, leave=True)
+        self.bar = tqdm(
+            total=total,
+            desc="sweep",
+            unit="job",
+            file=sys.stderr,
+            position=0,
+            dynamic_ncols=True,
+            leave=True,
+        )
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._poll, name="sweep-progress",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._poll, name="sweep-progress", daemon=True)
         self.thread.start()
 
     def _count(self) -> int:
@@ -306,10 +348,7 @@ class SweepCallback(_Callback):  # type: ignore[misc]
         if not bool(OmegaConf.select(config, "progress", default=True)):
             return
         try:
-            task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
-            params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
-            params = OmegaConf.to_container(params, resolve=False) if params else None
-            total = len(expected_jobs(task, params))
+            total = len(expected_jobs(*_task_and_params(config)))
             self._bar = _JobsBar(Path(str(config.hydra.sweep.dir)), total)
         except Exception:  # noqa: BLE001 - a progress bar must never stop a sweep
             self._bar = None

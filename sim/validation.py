@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,10 +91,16 @@ def combined_chi2(t_values: list[float], dof: float) -> float:
     return float(np.sum(np.square(np.clip(z, -40.0, 40.0))))
 
 
-def mmc_overrides(servers: int, utilisation: float, customers: int, replicates: int,
-                  seed: int = 1, arrivals_per_day: float = 20.0,
-                  children_per_arrival: float = 10_000.0,
-                  warmup_relaxations: float = 3.0) -> list[str]:
+def mmc_overrides(
+    servers: int,
+    utilisation: float,
+    customers: int,
+    replicates: int,
+    seed: int = 1,
+    arrivals_per_day: float = 20.0,
+    children_per_arrival: float = 10_000.0,
+    warmup_relaxations: float = 3.0,
+) -> list[str]:
     """Hydra overrides for ``experiment=mmc`` sized by the number of customers.
 
     An M/M/c queue's mean wait in service times depends only on ``c`` and the
@@ -123,10 +130,18 @@ def mmc_overrides(servers: int, utilisation: float, customers: int, replicates: 
     children = int(math.ceil(children_per_arrival * arrivals_per_day))
     years = customers / replicates / arrivals_per_day / 365.25
     warmup = max(warmup_relaxations * mmc_relaxation_days(servers, utilisation, s), 7.0)
-    return ["experiment=mmc", f"mmc.servers={servers}", f"mmc.utilisation={utilisation}",
-            f"mmc.mean_service_days={s!r}", f"area.children={children}",
-            f"years={years!r}", f"warmup_years={warmup / 365.25!r}",
-            f"replicates={replicates}", f"seed={seed}", "progress=false"]
+    return [
+        "experiment=mmc",
+        f"mmc.servers={servers}",
+        f"mmc.utilisation={utilisation}",
+        f"mmc.mean_service_days={s!r}",
+        f"area.children={children}",
+        f"years={years!r}",
+        f"warmup_years={warmup / 365.25!r}",
+        f"replicates={replicates}",
+        f"seed={seed}",
+        "progress=false",
+    ]
 
 
 @dataclass(frozen=True)
@@ -170,13 +185,18 @@ def batch_means_half_width(x: np.ndarray, batches: int = 10) -> float:
     n = len(x) // batches
     if n < 1:
         raise ValueError(f"{len(x)} observations cannot make {batches} batches")
-    means = np.asarray(x[len(x) - n * batches:], dtype=float).reshape(batches, n).mean(axis=1)
+    means = np.asarray(x[len(x) - n * batches :], dtype=float).reshape(batches, n).mean(axis=1)
     return float(stats.t.ppf(0.975, batches - 1) * means.std(ddof=1) / math.sqrt(batches))
 
 
-def little_check(days: np.ndarray, length_mean: np.ndarray, entry: np.ndarray,
-                 leave: np.ndarray, step_days: float = 7.0, batches: int = 10
-                 ) -> LittleCheck:
+def little_check(
+    days: np.ndarray,
+    length_mean: np.ndarray,
+    entry: np.ndarray,
+    leave: np.ndarray,
+    step_days: float = 7.0,
+    batches: int = 10,
+) -> LittleCheck:
     """Both sides of Little's law for one queue, over the window the series covers.
 
     Parameters
@@ -206,10 +226,15 @@ def little_check(days: np.ndarray, length_mean: np.ndarray, entry: np.ndarray,
     inside = np.clip(leave, t0, t1) - np.clip(entry, t0, t1)
     boundary = float(inside[entry < t0].sum()) / T
     order = np.argsort(days)
-    return LittleCheck(L=L, lam=lam, W=W, boundary=boundary, area=float(inside.sum()) / T,
-                       half_width=batch_means_half_width(np.asarray(length_mean)[order],
-                                                         batches),
-                       waited=int((leave[joined] - entry[joined] > 0).sum()))
+    return LittleCheck(
+        L=L,
+        lam=lam,
+        W=W,
+        boundary=boundary,
+        area=float(inside.sum()) / T,
+        half_width=batch_means_half_width(np.asarray(length_mean)[order], batches),
+        waited=int((leave[joined] - entry[joined] > 0).sum()),
+    )
 
 
 #: A long run of the test area in which every queue the model reports is in use and
@@ -225,13 +250,22 @@ def little_check(days: np.ndarray, length_mean: np.ndarray, entry: np.ndarray,
 #:
 #: No warm-up, so that every episode (and so every queue entry) is in the episodes table.
 LITTLE_OVERRIDES: tuple[str, ...] = (
-    "area=test", "years=12", "warmup_years=0", "progress=false", "team_model=tac_only",
-    "team_model.coordination_hours_per_case=0", "team_model.panel_share=0",
+    "area=test",
+    "years=12",
+    "warmup_years=0",
+    "progress=false",
+    "team_model=tac_only",
+    "team_model.coordination_hours_per_case=0",
+    "team_model.panel_share=0",
     "+area.establishment_scale.family_support=1.6",
-    "social_care.max_caseload_per_fte=3", "social_care.case_mean_days=55",
-    "camhs.max_caseload_per_fte=4.4", "camhs.rejection_share=0",
-    "camhs.case_mean_days=190", "need.domain_probability.be_healthy=0.9",
-    *(f"domain_professions.{d}=[family_support]" for d in DOMAINS))
+    "social_care.max_caseload_per_fte=3",
+    "social_care.case_mean_days=55",
+    "camhs.max_caseload_per_fte=4.4",
+    "camhs.rejection_share=0",
+    "camhs.case_mean_days=190",
+    "need.domain_probability.be_healthy=0.9",
+    *(f"domain_professions.{d}=[family_support]" for d in DOMAINS),
+)
 #: Start of the window for Little's law, days: the queues have reached their steady
 #: state (social care and CAMHS cases last about 2 and 7 months; TAC waits a few weeks).
 LITTLE_FROM = 2 * 365.25
@@ -243,8 +277,9 @@ LITTLE_QUEUES: dict[str, tuple[str, str]] = {
 }
 
 
-def little_queue_spells(episodes, screening_days: float, queue: str
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def little_queue_spells(
+    episodes, screening_days: float, queue: str
+) -> tuple[np.ndarray, np.ndarray]:
     """The day each request joined and left one of :data:`LITTLE_QUEUES`.
 
     TAC allocation: from the request to allocation, or to closure for a request closed
@@ -262,8 +297,9 @@ def little_queue_spells(episodes, screening_days: float, queue: str
     prefix = "sc" if sc else "camhs"
     start = "sc_assessment_start_day" if sc else "camhs_start_day"
     close = "sc_close_day" if sc else "camhs_end_day"
-    e = episodes[episodes[f"{prefix}_referral_day"].notna()
-                 & (episodes[f"{prefix}_outcome"] != "rejected")]
+    e = episodes[
+        episodes[f"{prefix}_referral_day"].notna() & (episodes[f"{prefix}_outcome"] != "rejected")
+    ]
     entry = (e[f"{prefix}_referral_day"] + screening_days).to_numpy(dtype=float)
     leave = e[start].fillna(e[close]).to_numpy(dtype=float)
     left = e[start].isna().to_numpy() & ~np.isnan(leave)
@@ -283,8 +319,7 @@ MMC_CUSTOMERS_AT = {(20, 0.5): 100_000}
 MMC_GRID = [(c, rho) for c in (1, 5, 20) for rho in (0.5, 0.8, 0.9)]
 #: Other points, drawn once from a seeded generator (c <= 20, utilisation 0.3-0.9).
 _draw = random.Random(2026)
-MMC_RANDOM_POINTS = [(_draw.randint(1, 20), round(_draw.uniform(0.3, 0.9), 3))
-                     for _ in range(3)]
+MMC_RANDOM_POINTS = [(_draw.randint(1, 20), round(_draw.uniform(0.3, 0.9), 3)) for _ in range(3)]
 #: Customers observed at each random point, over all its replicates.
 MMC_RANDOM_CUSTOMERS = 6_000
 #: Customers each simulator observes in the comparison with ciw (M/M/5, utilisation 0.8,
@@ -300,7 +335,12 @@ def mmc_grid_customers(point: tuple[int, float]) -> int:
     return MMC_CUSTOMERS_AT.get(point, MMC_CUSTOMERS[point[1]])
 
 
-def run_mmc_points(points, customers, seed: int = 1, workers: int = 2) -> dict:
+def run_mmc_points(
+    points: list[tuple[int, float]],
+    customers: Callable[[tuple[int, float]], int],
+    seed: int = 1,
+    workers: int = 2,
+) -> dict:
     """Run the M/M/c reduction at each point, all replicates in one pool of processes.
 
     Parameters
@@ -319,13 +359,14 @@ def run_mmc_points(points, customers, seed: int = 1, workers: int = 2) -> dict:
     from sim.rng import replicate_seeds
     from sim.runner import ScenarioResult, mmc_summary, run_many
 
-    cfgs = {p: validate(compose(mmc_overrides(*p, customers(p), MMC_REPLICATES, seed=seed)))
-            for p in points}
-    jobs = [(cfg, ss) for cfg in cfgs.values()
-            for ss in replicate_seeds(cfg.seed, cfg.replicates)]
+    cfgs = {
+        p: validate(compose(mmc_overrides(p[0], p[1], customers(p), MMC_REPLICATES, seed=seed)))
+        for p in points
+    }
+    jobs = [(cfg, ss) for cfg in cfgs.values() for ss in replicate_seeds(cfg.seed, cfg.replicates)]
     done = run_many(jobs, workers=workers)
     out = {}
     for i, (p, cfg) in enumerate(cfgs.items()):
-        res = ScenarioResult("tac_only", done[i * MMC_REPLICATES:(i + 1) * MMC_REPLICATES])
+        res = ScenarioResult("tac_only", done[i * MMC_REPLICATES : (i + 1) * MMC_REPLICATES])
         out[p] = (cfg, mmc_summary(cfg, res), res)
     return out

@@ -66,8 +66,9 @@ def mser(series: np.ndarray, batch_size: int = 5) -> MserResult:
     x = np.asarray(series, dtype=float)
     n_batches = len(x) // batch_size
     if n_batches < 4:
-        raise ValueError(f"MSER-{batch_size} needs at least {4 * batch_size} observations, "
-                         f"got {len(x)}")
+        raise ValueError(
+            f"MSER-{batch_size} needs at least {4 * batch_size} observations, got {len(x)}"
+        )
     z = x[: n_batches * batch_size].reshape(n_batches, batch_size).mean(axis=1)
     # Statistic for every truncation d = 0 .. n-2, from suffix sums.
     rev = z[::-1]
@@ -80,8 +81,12 @@ def mser(series: np.ndarray, batch_size: int = 5) -> MserResult:
     best_all = int(np.argmin(stat))
     half = max(n_batches // 2, 1)
     best = int(np.argmin(stat[:half]))
-    return MserResult(truncation=best * batch_size, statistic=float(stat[best]),
-                      batch_size=batch_size, reliable=best_all < half)
+    return MserResult(
+        truncation=best * batch_size,
+        statistic=float(stat[best]),
+        batch_size=batch_size,
+        reliable=best_all < half,
+    )
 
 
 def ci_half_width(values: np.ndarray, level: float = 0.95) -> float:
@@ -93,8 +98,9 @@ def ci_half_width(values: np.ndarray, level: float = 0.95) -> float:
     return float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
 
 
-def replicates_needed(values: np.ndarray, precision: float = 0.05, level: float = 0.95,
-                      max_replicates: int = 1000) -> int:
+def replicates_needed(
+    values: np.ndarray, precision: float = 0.05, level: float = 0.95, max_replicates: int = 1000
+) -> int:
     """Fewest replicates whose ``level`` interval half-width is at most ``precision`` x
     the mean, estimated from pilot replicates ``values``.
 

@@ -65,9 +65,16 @@ class Workforce:
         draw the same numbers for the establishment (common random numbers).
     """
 
-    def __init__(self, cfg: Config, specs: list[PostSpec], professions: list[str],
-                 rng: np.random.Generator, start_day: float, n_main: int | None = None,
-                 structure_rng: np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        specs: list[PostSpec],
+        professions: list[str],
+        rng: np.random.Generator,
+        start_day: float,
+        n_main: int | None = None,
+        structure_rng: np.random.Generator | None = None,
+    ) -> None:
         self.cfg = cfg
         self.n_main = len(specs) if n_main is None else n_main
         self._rng_structure = structure_rng
@@ -105,15 +112,15 @@ class Workforce:
         self.tenure_start = start_day - draw("exponential", 5 * DAYS_PER_YEAR)
         self.holder_changes = np.zeros(n, dtype=np.int64)
         # Time.
-        self.committed = np.zeros(n)     # hours a week promised to open cases
+        self.committed = np.zeros(n)  # hours a week promised to open cases
         self.cases = np.zeros(n, dtype=np.int64)
         self.sick = np.zeros(n, dtype=bool)
         self.home_demand = np.ones(n)
-        self.ma_capacity = np.zeros(n)   # multi-agency hours this week
-        self.diary_rate = np.zeros(n)    # diary hours per day this week
-        self.load = np.zeros(n)          # smoothed load (1 = fully used)
+        self.ma_capacity = np.zeros(n)  # multi-agency hours this week
+        self.diary_rate = np.zeros(n)  # diary hours per day this week
+        self.load = np.zeros(n)  # smoothed load (1 = fully used)
         self.used = np.zeros((n, len(ACTIVITIES)))  # hours this week by activity
-        self.unmet = np.zeros(n)         # hours of commitments not delivered this week
+        self.unmet = np.zeros(n)  # hours of commitments not delivered this week
         self.week_leavers = np.zeros(n, dtype=bool)
 
     def _drawer(self, rng: np.random.Generator):
@@ -156,8 +163,9 @@ class Workforce:
         cap = np.where(self.filled() & ~self.sick, cap, 0.0)
         self.ma_capacity = cap
         self.home_hours = np.where(self.filled() & ~self.sick, home, 0.0)
-        spare = np.maximum(cap - np.where(self.specialist, 0.0, self.committed),
-                           DIARY_FLOOR_SHARE * cap)
+        spare = np.maximum(
+            cap - np.where(self.specialist, 0.0, self.committed), DIARY_FLOOR_SHARE * cap
+        )
         self.diary_rate = spare / 7.0
 
     def end_week(self, specialist_hours_per_case: np.ndarray) -> dict[str, np.ndarray]:
@@ -178,8 +186,7 @@ class Workforce:
         self.used *= scale[:, None]
         other = other - over
         room = np.maximum(self.ma_capacity - other, 0.0)
-        demand = np.where(self.specialist, self.cases * specialist_hours_per_case,
-                          self.committed)
+        demand = np.where(self.specialist, self.cases * specialist_hours_per_case, self.committed)
         delivered = np.minimum(demand, room)
         act = ACT["casework"]
         self.used[:, act] = np.where(self.specialist, delivered, 0.0)
@@ -190,14 +197,18 @@ class Workforce:
         ratio = np.divide(demand + other, nominal, out=np.zeros(self.n), where=nominal > 0)
         alpha = 1.0 / max(self.cfg.workforce.overload_window_weeks, 1.0)
         self.load += alpha * (ratio - self.load)
-        week = {"used": self.used.copy(), "unmet": self.unmet.copy(),
-                "capacity": self.ma_capacity + self.home_hours}
+        week = {
+            "used": self.used.copy(),
+            "unmet": self.unmet.copy(),
+            "capacity": self.ma_capacity + self.home_hours,
+        }
         self.used[:] = 0.0
         return week
 
     # ------------------------------------------------------------------ dynamics
-    def turnover(self, t: float, dt: float, rng: np.random.Generator,
-                 trainable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def turnover(
+        self, t: float, dt: float, rng: np.random.Generator, trainable: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Leavers, appointments, agency cover and training over ``[t, t + dt)``.
 
         Returns the posts whose cases lose continuity this week, and the posts newly
@@ -234,8 +245,7 @@ class Workforce:
         self.status[agency] = AGENCY
         self.agency_day[agency] = np.inf
         if wf.vacancy_schedule_professions:
-            out, into = self.follow_vacancy_schedule(t, end, u_leave, lag_perm,
-                                                     appoint | agency)
+            out, into = self.follow_vacancy_schedule(t, end, u_leave, lag_perm, appoint | agency)
             leave |= out
             changed |= out
             appoint |= into
@@ -254,9 +264,9 @@ class Workforce:
         return np.nonzero(changed)[0], np.nonzero(newcomer)[0]
 
     # ------------------------------------------------------------ vacancy schedule
-    def follow_vacancy_schedule(self, t: float, end: float, order: np.ndarray,
-                                lag: np.ndarray, arrived: np.ndarray
-                                ) -> tuple[np.ndarray, np.ndarray]:
+    def follow_vacancy_schedule(
+        self, t: float, end: float, order: np.ndarray, lag: np.ndarray, arrived: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Keep the scheduled professions' posts at the scheduled vacancy rate.
 
         Used by the vacancy shock experiment (``workforce.vacancy_schedule_*``). Within

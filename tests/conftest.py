@@ -92,5 +92,11 @@ def sim_env() -> dict[str, str]:
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 120.0) -> subprocess.CompletedProcess:
     """Run ``python -m sim <args>`` in ``cwd`` and return the completed process."""
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=sim_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        env=sim_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

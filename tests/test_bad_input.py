@@ -73,11 +73,16 @@ def _check_cases(cases: list[Case], tmp_path: Path) -> None:
     for i, case in enumerate(cases):
         cwd = tmp_path / f"case{i}"
         cwd.mkdir()
-        proc = subprocess.Popen([sys.executable, "-m", "sim", *case.argv], cwd=cwd,
-                                env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", *case.argv],
+            cwd=cwd,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         runs.append((case, cwd, proc))
-    for (case, cwd, proc), msg in zip(runs, messages):
+    for (case, cwd, proc), msg in zip(runs, messages, strict=True):
         try:
             out, err = proc.communicate(timeout=120)
         except subprocess.TimeoutExpired:
@@ -98,64 +103,90 @@ def _check_cases(cases: list[Case], tmp_path: Path) -> None:
 def test_wrong_type(tmp_path: Path) -> None:
     """A value of the wrong type (text for a whole number) is rejected, naming key and
     value, before Hydra runs."""
-    _check_cases([
-        Case(("seed=abc",), ("seed = abc", "whole number")),
-        Case(("area.children=many",), ("area.children = many", "whole number")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("seed=abc",), ("seed = abc", "whole number")),
+            Case(("area.children=many",), ("area.children = many", "whole number")),
+        ],
+        tmp_path,
+    )
 
 
 def test_negative_count(tmp_path: Path) -> None:
     """A count below 1 (negative children, zero replicates) is rejected; the schema's type
     check alone would let both through. In a multirun sweep, one bad job stops the sweep
     before Hydra creates the sweep folder (which it does before composing any job)."""
-    _check_cases([
-        Case(("area.children=-5",), ("area.children = -5", "at least 1")),
-        Case(("replicates=0",), ("replicates = 0", "at least 1")),
-        Case(("-m", "replicates=1,-1"), ("replicates = -1", "at least 1")),
-        Case(("followup_years=-1",), ("followup_years = -1", "at least 0")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("area.children=-5",), ("area.children = -5", "at least 1")),
+            Case(("replicates=0",), ("replicates = 0", "at least 1")),
+            Case(("-m", "replicates=1,-1"), ("replicates = -1", "at least 1")),
+            Case(("followup_years=-1",), ("followup_years = -1", "at least 0")),
+        ],
+        tmp_path,
+    )
 
 
 def test_probability_outside_unit_interval(tmp_path: Path) -> None:
     """Shares and probabilities above 1 or below 0 are rejected."""
-    _check_cases([
-        Case(("support.overtime_share=1.5",), ("support.overtime_share = 1.5", "0 to 1")),
-        Case(("assessment.duplicate_probability=-0.1",),
-             ("assessment.duplicate_probability = -0.1", "0 to 1")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("support.overtime_share=1.5",), ("support.overtime_share = 1.5", "0 to 1")),
+            Case(
+                ("assessment.duplicate_probability=-0.1",),
+                ("assessment.duplicate_probability = -0.1", "0 to 1"),
+            ),
+        ],
+        tmp_path,
+    )
 
 
 def test_unknown_key(tmp_path: Path) -> None:
     """A key the schema does not have is rejected (Hydra's own error is multi-line)."""
-    _check_cases([
-        Case(("foo=1",), ("foo = 1", "no setting called foo")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("foo=1",), ("foo = 1", "no setting called foo")),
+        ],
+        tmp_path,
+    )
 
 
 def test_unknown_key_with_plus(tmp_path: Path) -> None:
     """``+key=value`` for an unknown key, which Hydra lets through silently (a Hydra trap
     in engineering.md), is rejected at the top level and inside a group."""
-    _check_cases([
-        Case(("+foo=1",), ("foo = 1", "no setting called foo")),
-        Case(("+area.bogus=2",), ("area.bogus = 2", "no setting called bogus")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("+foo=1",), ("foo = 1", "no setting called foo")),
+            Case(("+area.bogus=2",), ("area.bogus = 2", "no setting called bogus")),
+        ],
+        tmp_path,
+    )
 
 
 def test_unknown_group_option(tmp_path: Path) -> None:
     """An option file that does not exist is rejected, listing the options that do."""
-    _check_cases([
-        Case(("team_model=foo",), ("team_model=foo", "co_located, tac_only, virtual")),
-        Case(("area=atlantis",), ("area=atlantis", "stockport")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(("team_model=foo",), ("team_model=foo", "co_located, tac_only, virtual")),
+            Case(("area=atlantis",), ("area=atlantis", "stockport")),
+        ],
+        tmp_path,
+    )
 
 
 def test_inconsistent_combination(tmp_path: Path) -> None:
     """Settings that are each valid but contradict each other are rejected: a comparison
     baseline that is not compared, and Tier 3 plus Tier 4 onset shares above 1."""
-    _check_cases([
-        Case(("compare.baseline=nonexistent",), ("compare.baseline = nonexistent",
-                                                 "compare.team_models")),
-        Case(("need.initial_tier3_share=0.9", "need.initial_tier4_share=0.2"),
-             ("need.initial_tier3_share", "need.initial_tier4_share", "0.9", "0.2",
-              "at most 1")),
-    ], tmp_path)
+    _check_cases(
+        [
+            Case(
+                ("compare.baseline=nonexistent",),
+                ("compare.baseline = nonexistent", "compare.team_models"),
+            ),
+            Case(
+                ("need.initial_tier3_share=0.9", "need.initial_tier4_share=0.2"),
+                ("need.initial_tier3_share", "need.initial_tier4_share", "0.9", "0.2", "at most 1"),
+            ),
+        ],
+        tmp_path,
+    )

@@ -20,7 +20,6 @@ Evidence given:
 from __future__ import annotations
 
 import functools
-
 import math
 import re
 import shutil
@@ -56,8 +55,9 @@ SOURCES = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 @functools.lru_cache(maxsize=1)
 def source_keys() -> frozenset[str]:
     """Return the citation keys of docs/sources.md (the ``### [Key]`` heading of each)."""
-    keys = re.findall(r"^### \[([^\]]+)\]\s*$", SOURCES.read_text(encoding="utf-8"),
-                      flags=re.MULTILINE)
+    keys = re.findall(
+        r"^### \[([^\]]+)\]\s*$", SOURCES.read_text(encoding="utf-8"), flags=re.MULTILINE
+    )
     assert len(keys) == len(set(keys)), "docs/sources.md repeats a citation key"
     return frozenset(keys)
 
@@ -131,9 +131,19 @@ def test_refit_starts_from_the_committed_values(area: str) -> None:
         got, want = getattr(getattr(again, head), leaf), getattr(getattr(cfg, head), leaf)
         assert got == pytest.approx(want, rel=1e-3), (p.name, got, want)
     outside = spec.parameters[0]
-    assert outside.current(build_config(
-        [f"area={area}", f"{outside.path}=[0.001,0.001,0.001]"
-         if outside.kind == "scale" else f"{outside.path}={outside.low / 2}"])) is None
+    assert (
+        outside.current(
+            build_config(
+                [
+                    f"area={area}",
+                    f"{outside.path}=[0.001,0.001,0.001]"
+                    if outside.kind == "scale"
+                    else f"{outside.path}={outside.low / 2}",
+                ]
+            )
+        )
+        is None
+    )
 
 
 def test_apply_replaces_the_calibrated_block(tmp_path: Path) -> None:
@@ -167,13 +177,32 @@ def test_calibrate_command_on_test_area(tmp_path: Path) -> None:
     whose values lie within the declared bounds."""
     out = tmp_path / "cal"
     lines: list[str] = []
-    code = main(["area=test", "trials=2", "fit_replicates=1", "check_replicates=2",
-                 *TINY, "progress=false", f"out={out}"], echo=lines.append)
+    code = main(
+        [
+            "area=test",
+            "trials=2",
+            "fit_replicates=1",
+            "check_replicates=2",
+            *TINY,
+            "progress=false",
+            f"out={out}",
+        ],
+        echo=lines.append,
+    )
     assert code == 0
     report = pd.read_csv(out / "fit_report.csv")
     assert list(report["metric"]) == list(FIT_METRICS)
-    assert {"target", "source", "value", "low", "high", "simulated", "ci_low", "ci_high",
-            "pass"} <= set(report.columns)
+    assert {
+        "target",
+        "source",
+        "value",
+        "low",
+        "high",
+        "simulated",
+        "ci_low",
+        "ci_high",
+        "pass",
+    } <= set(report.columns)
     assert (report["n"] == 2).all()
     for r in report.to_dict("records"):
         assert r["ci_low"] <= r["simulated"] <= r["ci_high"], r
@@ -193,15 +222,19 @@ def test_calibrate_command_on_test_area(tmp_path: Path) -> None:
     assert "| Target | Source |" in (out / "fit_report.md").read_text()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["trials=2"], "area is missing"),
-    (["area=nowhere"], "area = nowhere"),
-    (["area=test", "trials=0"], "trials = 0"),
-    (["area=test", "team_model=virtual"], "team_model"),
-    (["area=test", "need.initial_tier3_share=2"], "need.initial_tier3_share"),
-])
-def test_bad_input_stops_with_one_sentence(argv: list[str], words: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["trials=2"], "area is missing"),
+        (["area=nowhere"], "area = nowhere"),
+        (["area=test", "trials=0"], "trials = 0"),
+        (["area=test", "team_model=virtual"], "team_model"),
+        (["area=test", "need.initial_tier3_share=2"], "need.initial_tier3_share"),
+    ],
+)
+def test_bad_input_stops_with_one_sentence(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Bad input exits with status 2 and one line on stderr naming the key."""
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -222,15 +255,27 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("area, metric", [
-    pytest.param(a, m, marks=pytest.mark.xfail(reason="the committed fit misses this "
-                                               f"target: {KNOWN_MISSES[a, m]}", strict=True))
-    if (a, m) in KNOWN_MISSES else (a, m)
-    for a in PRESETS for m in FIT_METRICS])
+@pytest.mark.parametrize(
+    "area, metric",
+    [
+        pytest.param(
+            a,
+            m,
+            marks=pytest.mark.xfail(
+                reason=f"the committed fit misses this target: {KNOWN_MISSES[a, m]}", strict=True
+            ),
+        )
+        if (a, m) in KNOWN_MISSES
+        else (a, m)
+        for a in PRESETS
+        for m in FIT_METRICS
+    ],
+)
 def test_preset_reproduces_its_targets(area: str, metric: str) -> None:
     """The committed preset, run on the check's down-scaled area with its own seeds and
     team model (replicates in two processes), puts the replicate mean of the target
     within its tolerance."""
     r = _check_report(area)[metric]
-    assert r["pass"], (f"{area}: {r['target']} = {r['simulated']:.4g}, allowed "
-                       f"{r['low']:g} to {r['high']:g}")
+    assert r["pass"], (
+        f"{area}: {r['target']} = {r['simulated']:.4g}, allowed {r['low']:g} to {r['high']:g}"
+    )

@@ -73,8 +73,9 @@ def test_sweep_with_one_bad_value_fails() -> None:
 
 def test_hydra_flags_are_set_aside() -> None:
     """Hydra's own flags and hydra overrides do not count as bad input."""
-    precheck_argv(["--cfg", "job", "--resolve", "hydra.job.chdir=true",
-                   "hydra/launcher=basic", "seed=2"])
+    precheck_argv(
+        ["--cfg", "job", "--resolve", "hydra.job.chdir=true", "hydra/launcher=basic", "seed=2"]
+    )
     precheck_argv(["--version"])
 
 
@@ -88,9 +89,11 @@ def test_messages_are_one_sentence() -> None:
 def test_sweep_jobs_match_compose() -> None:
     """The pre-check's fast job composer (one Hydra composition per set of group choices)
     gives exactly the configuration that ``compose`` gives for the same job."""
-    jobs = [["team_model=virtual", "seed=3", "area.children=900"],
-            ["experiment=compare_team_models", "replicates=2"],
-            ["area=test", "+area.establishment_scale.teacher=2.0", "~seed"]]
+    jobs = [
+        ["team_model=virtual", "seed=3", "area.children=900"],
+        ["experiment=compare_team_models", "replicates=2"],
+        ["area=test", "+area.establishment_scale.teacher=2.0", "~seed"],
+    ]
     expected = [OmegaConf.to_container(compose(job)) for job in jobs]
     with sc._hydra_session():
         composer = sc._JobComposer(sc.CONFIG_NAME, [], [])
@@ -100,8 +103,9 @@ def test_sweep_jobs_match_compose() -> None:
 
 def test_large_sweep_is_covered() -> None:
     """Above the cap, the jobs checked still include every value of every swept key."""
-    parsed = OverridesParser.create().parse_overrides(["seed=range(0,5)", "replicates=1,2,3",
-                                                       "area=test"])
+    parsed = OverridesParser.create().parse_overrides(
+        ["seed=range(0,5)", "replicates=1,2,3", "area=test"]
+    )
     jobs = sc._sweep_lists(parsed, cap=6)
     assert len(jobs) == 5
     assert {j[0] for j in jobs} == {f"seed={i}" for i in range(5)}

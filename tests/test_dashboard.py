@@ -39,8 +39,11 @@ from test_report import artifacts_dir, chromium_path
 #: and the grid layout that SolaraViz arranges its charts in.
 SOLARA_CDN_VUE2 = (("@widgetti/solara-vuetify-app", "10.1.1"),)
 SOLARA_CDN_VUE3 = (("@widgetti/solara-vuetify3-app", "5.2.0"),)
-SOLARA_CDN_COMMON = (("requirejs", "2.3.6"), ("font-awesome", "4.5.0"),
-                     ("@widgetti/vue-grid-layout", "2.3.13-alpha.2"))
+SOLARA_CDN_COMMON = (
+    ("requirejs", "2.3.6"),
+    ("font-awesome", "4.5.0"),
+    ("@widgetti/vue-grid-layout", "2.3.13-alpha.2"),
+)
 STEP_TEXT = re.compile(r"^Step: \d+$")
 
 
@@ -48,8 +51,7 @@ def test_dashboard_model_steps() -> None:
     """One step is one week; the DataCollector gains a row of measures per step."""
     from sim.app import EARLY, WAIT_TAC, DashboardModel
 
-    m = DashboardModel(area="test", team_model="co_located", warmup_years=0.25,
-                       years=1.0, seed=3)
+    m = DashboardModel(area="test", team_model="co_located", warmup_years=0.25, years=1.0, seed=3)
     assert m.cfg.team_model.name == "co_located" and m.inner.t >= 0
     t0 = m.inner.t
     for _ in range(3):
@@ -67,8 +69,13 @@ def test_live_run_reads_sidebar_labels() -> None:
     """The sidebar's labels and seed text map to configuration names and a number."""
     from sim.app import LiveRun, model_params
 
-    m = LiveRun(area="Test area (5,000 children)", team_model="Virtual teams",
-                warmup_years=0.0, years=1.0, seed=" 11 ")
+    m = LiveRun(
+        area="Test area (5,000 children)",
+        team_model="Virtual teams",
+        warmup_years=0.0,
+        years=1.0,
+        seed=" 11 ",
+    )
     assert (m.cfg.area.name, m.cfg.team_model.name, m.cfg.seed) == ("test", "virtual", 11)
     assert m.settings_lines()[0] == "Test area (5,000 children), Virtual teams"
     params = model_params()
@@ -86,12 +93,20 @@ def _cdn_packages() -> tuple[tuple[str, str], ...]:
     vue3 = ipyvue.__version__.startswith("3")
     packages = (SOLARA_CDN_VUE3 if vue3 else SOLARA_CDN_VUE2) + SOLARA_CDN_COMMON
     root = Path(solara.server.__file__).parent.parent
-    sources = "".join((root / f).read_text() for f in (
-        "server/templates/solara.html.j2", "server/settings.py", "widgets/vue/gridlayout.vue"))
+    sources = "".join(
+        (root / f).read_text()
+        for f in (
+            "server/templates/solara.html.j2",
+            "server/settings.py",
+            "widgets/vue/gridlayout.vue",
+        )
+    )
     stale = [f"{n}@{v}" for n, v in packages if f"/{n}@{v}/" not in sources]
     if stale:
-        pytest.fail(f"Solara {solara.__version__} no longer loads {stale} from its CDN: "
-                    "update SOLARA_CDN_* in tests/test_dashboard.py and docs/report.md.")
+        pytest.fail(
+            f"Solara {solara.__version__} no longer loads {stale} from its CDN: "
+            "update SOLARA_CDN_* in tests/test_dashboard.py and docs/report.md."
+        )
     return packages
 
 
@@ -104,13 +119,20 @@ def solara_cdn_cache() -> Path:
             continue
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail("npm is missing: the dashboard test needs it to fetch "
-                        f"{name}@{version} once for Solara's offline asset cache "
-                        "(apt-get install -y npm).")
+            pytest.fail(
+                "npm is missing: the dashboard test needs it to fetch "
+                f"{name}@{version} once for Solara's offline asset cache "
+                "(apt-get install -y npm)."
+            )
         work = cache / ".pack"
         work.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "pack", f"{name}@{version}"], cwd=work,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [npm, "pack", f"{name}@{version}"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             pytest.fail(f"npm pack {name}@{version} failed: {done.stderr.strip()[-300:]}")
         tgz = work / done.stdout.strip().splitlines()[-1]
@@ -140,8 +162,10 @@ def _wait_for_server(url: str, server: subprocess.Popen, log: Path, timeout: flo
         except OSError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the dashboard did not start on {url}; its log "
-                        f"({log}) ends: {log.read_text(errors='replace')[-800:]}")
+            pytest.fail(
+                f"the dashboard did not start on {url}; its log "
+                f"({log}) ends: {log.read_text(errors='replace')[-800:]}"
+            )
         time.sleep(0.2)
 
 
@@ -163,9 +187,14 @@ def page() -> Iterator:
     url = f"http://127.0.0.1:{port}/"
     log = artifacts_dir() / "dashboard-server.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "sim.app", "--port", str(port)],
-                                  cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim.app", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         solara_cdn_cache()
         with sync_playwright() as pw:
@@ -173,10 +202,15 @@ def page() -> Iterator:
             try:
                 pg = browser.new_page(viewport={"width": 1400, "height": 1250})
                 pg.failed_requests = []
-                pg.on("requestfailed", lambda r: pg.failed_requests.append(
-                    f"{r.url} ({r.failure})"))
-                pg.on("response", lambda r: r.status >= 400 and pg.failed_requests.append(
-                    f"{r.url} ({r.status})"))
+                pg.on(
+                    "requestfailed", lambda r: pg.failed_requests.append(f"{r.url} ({r.failure})")
+                )
+                pg.on(
+                    "response",
+                    lambda r: (
+                        r.status >= 400 and pg.failed_requests.append(f"{r.url} ({r.status})")
+                    ),
+                )
                 _wait_for_server(url, server, log, timeout=120)
                 pg.goto(url, wait_until="load", timeout=60_000)
                 pg.get_by_text(STEP_TEXT).wait_for(timeout=90_000)
@@ -202,11 +236,17 @@ def test_page_loads_with_inputs(page) -> None:  # noqa: ANN001
     assert page.get_by_text("Integrated children's services: live run").is_visible()
     # SolaraViz's play and render intervals, and the model's four
     assert page.get_by_role("slider").count() == 6
-    for label in ("Area", "Team model", "Seed", "Workforce (× establishment)",
-                  "Hours a week per TAC member", "Warm-up (years)", "Observed (years)"):
+    for label in (
+        "Area",
+        "Team model",
+        "Seed",
+        "Workforce (× establishment)",
+        "Hours a week per TAC member",
+        "Warm-up (years)",
+        "Observed (years)",
+    ):
         assert page.get_by_text(label, exact=True).count() >= 1, label
-    page.get_by_text("Test area (5,000 children), TAC processes only").wait_for(
-        timeout=30_000)
+    page.get_by_text("Test area (5,000 children), TAC processes only").wait_for(timeout=30_000)
     assert page.failed_requests == []
 
 
@@ -226,17 +266,21 @@ def test_play_draws_the_charts(page) -> None:  # noqa: ANN001
     page.wait_for_function(
         "n => Array.from(document.querySelectorAll('*')).some(e => e.children.length === 0"
         " && /^Step: \\d+$/.test(e.textContent.trim()) && +e.textContent.split(':')[1] >= n)",
-        arg=target, timeout=60_000)
+        arg=target,
+        timeout=60_000,
+    )
     pause = page.get_by_role("button", name="❚❚")
     if pause.is_disabled():
-        pytest.fail("the run stopped while playing; the page reads: "
-                    + page.inner_text("body")[-600:])
+        pytest.fail(
+            "the run stopped while playing; the page reads: " + page.inner_text("body")[-600:]
+        )
     pause.click()
-    page.get_by_role("button", name="Step").and_(page.locator(":enabled")).wait_for(
-        timeout=30_000)
+    page.get_by_role("button", name="Step").and_(page.locator(":enabled")).wait_for(timeout=30_000)
     page.wait_for_function(
         "document.images.length >= 4 && Array.from(document.images)"
-        ".every(i => i.complete && i.naturalWidth > 0)", timeout=30_000)
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=30_000,
+    )
     page.screenshot(path=str(artifacts_dir() / "dashboard.png"))
     assert page.failed_requests == []
 
@@ -247,6 +291,5 @@ def test_reset_applies_sidebar_choices(page) -> None:  # noqa: ANN001
     page.locator(".v-select").filter(has_text="Team model").click()
     page.get_by_role("option", name="Co-located teams").click()
     page.get_by_role("button", name="Reset").click()
-    page.get_by_text("Test area (5,000 children), Co-located teams").wait_for(
-        timeout=60_000)
+    page.get_by_text("Test area (5,000 children), Co-located teams").wait_for(timeout=60_000)
     page.get_by_text("Step: 0", exact=True).wait_for(timeout=30_000)

@@ -11,8 +11,9 @@ The first test leaves the onset day within the first week and the child's age dr
 and works the expected milestones out *from the observed onset day*, for seeds whose
 child is young enough not to turn 18 within the year (checked as a precondition). The
 second fixes both with the testing hooks ``need.fixed_onset_day`` and
-``demography.fixed_age_years``, so its docstring states every milestone day as a number. Consent is certain: ``support.engagement_mean = 1``
-with no risk penalty gives every family engagement 1.
+``demography.fixed_age_years``, so its docstring states every milestone day as a number.
+Consent is certain: ``support.engagement_mean = 1`` with no risk penalty gives every
+family engagement 1.
 
 Set-up (area of 1 child, 1 locality, 0 warm-up years, 1 observed year):
 
@@ -44,25 +45,41 @@ from sim.population import DAYS_PER_YEAR
 from sim.team_models.base import next_meeting
 
 SCENARIO: tuple[str, ...] = (
-    "area.children=1", "area.localities=1", "years=1", "warmup_years=0",
-    "area.deprivation_share=0", "need.prevalence_parental_mental_health=0",
-    "need.prevalence_substance_misuse=0", "need.prevalence_domestic_abuse=0",
-    "need.family_frailty_variance=0", "need.onset_rate_by_age=[1000,1000,1000]",
-    "need.initial_tier3_share=0", "need.initial_tier4_share=0",
-    "need.escalation_scale_years=[1e9,1e9]", "need.resolution_rate=[0,0,0]",
-    "need.supported_resolution_rate=[0,0]", "identification.immediate=true",
-    "support.disengagement_rate=0", "support.engagement_mean=1",
-    "support.engagement_risk_penalty=0", "assessment.single_agency_probability=0",
-    "team_model.panel_share=0", "team_model.home_demand_cv=0",
-    "team_model.missed_review_probability=0", "area.initial_vacancy_rate=0",
-    "workforce.sickness_rate=0", "workforce.turnover_rate=0",
-    "workforce.agency_turnover_rate=0", "workforce.training_rate=0",
-    "demography.move_rate=0", "+area.establishment_scale.family_support=1250",
+    "area.children=1",
+    "area.localities=1",
+    "years=1",
+    "warmup_years=0",
+    "area.deprivation_share=0",
+    "need.prevalence_parental_mental_health=0",
+    "need.prevalence_substance_misuse=0",
+    "need.prevalence_domestic_abuse=0",
+    "need.family_frailty_variance=0",
+    "need.onset_rate_by_age=[1000,1000,1000]",
+    "need.initial_tier3_share=0",
+    "need.initial_tier4_share=0",
+    "need.escalation_scale_years=[1e9,1e9]",
+    "need.resolution_rate=[0,0,0]",
+    "need.supported_resolution_rate=[0,0]",
+    "identification.immediate=true",
+    "support.disengagement_rate=0",
+    "support.engagement_mean=1",
+    "support.engagement_risk_penalty=0",
+    "assessment.single_agency_probability=0",
+    "team_model.panel_share=0",
+    "team_model.home_demand_cv=0",
+    "team_model.missed_review_probability=0",
+    "area.initial_vacancy_rate=0",
+    "workforce.sickness_rate=0",
+    "workforce.turnover_rate=0",
+    "workforce.agency_turnover_rate=0",
+    "workforce.training_rate=0",
+    "demography.move_rate=0",
+    "+area.establishment_scale.family_support=1250",
     *(f"need.domain_probability.{d}=1" for d in DOMAINS),
     *(f"domain_professions.{d}=[family_support]" for d in DOMAINS),
 )
 SEEDS = (0, 1, 2, 3, 4)
-OVERTIME = 1.1   # 1 + support.overtime_share (checked below)
+OVERTIME = 1.1  # 1 + support.overtime_share (checked below)
 
 
 def _hand_worked(cfg, onset: float) -> dict[str, float]:
@@ -82,19 +99,22 @@ def _hand_worked(cfg, onset: float) -> dict[str, float]:
     hours = fs.hours_per_week
     n_core = int(round(tm.core_share * 1))
     core = n_core >= 1
-    ma = max(tm.core_time_share, fs.targeted_share) if core else \
-        min(fs.targeted_share * tm.member_time_share, 1.0)
+    ma = (
+        max(tm.core_time_share, fs.targeted_share)
+        if core
+        else min(fs.targeted_share * tm.member_time_share, 1.0)
+    )
     join = 0.0 if core else tm.member_join_delay_days
     cap = hours * ma * OVERTIME
-    rate = cap / 7.0                                        # hours per day, nothing committed
-    receiver_rate = {"tac_only": rate,
-                     "co_located": 1.0 * hours * OVERTIME / 7.0,
-                     "virtual": rate}[tm.name]
+    rate = cap / 7.0  # hours per day, nothing committed
+    receiver_rate = {"tac_only": rate, "co_located": 1.0 * hours * OVERTIME / 7.0, "virtual": rate}[
+        tm.name
+    ]
     consent = onset + cfg.assessment.consent_days
     caf_end = consent + cfg.assessment.caf_hours / rate
     ready = caf_end + tm.coordination_hours_per_case / receiver_rate
     allocation = next_meeting(ready, tm.allocation_interval_days)
-    meeting = sup.meeting_hours          # in the attendee's diary; travel is booked apart
+    meeting = sup.meeting_hours  # in the attendee's diary; travel is booked apart
     committed = sup.member_hours_per_week + sup.lead_hours_per_week
     # The meeting task is short: at the slower rate (after commitments) it still ends
     # before the convening (one attendee) or join delay does.
@@ -102,14 +122,19 @@ def _hand_worked(cfg, onset: float) -> dict[str, float]:
     assert meeting / ((cap - committed) / 7.0) < wait
     tac = allocation + wait
     support = tac + sup.support_start_days
-    end = 7.0 * math.ceil(cfg.years * DAYS_PER_YEAR / 7.0)    # the last week's end
+    end = 7.0 * math.ceil(cfg.years * DAYS_PER_YEAR / 7.0)  # the last week's end
     reviews = sum(1 for k in range(1, 100) if support + k * sup.review_interval_days < end)
     weeks = int(round(end / 7.0))
     return {
-        "identification_day": onset, "consent_day": consent,
-        "assessment_start_day": consent, "assessment_end_day": caf_end,
-        "request_day": caf_end, "allocation_day": allocation, "tac_meeting_day": tac,
-        "support_start_day": support, "reviews": reviews,
+        "identification_day": onset,
+        "consent_day": consent,
+        "assessment_start_day": consent,
+        "assessment_end_day": caf_end,
+        "request_day": caf_end,
+        "allocation_day": allocation,
+        "tac_meeting_day": tac,
+        "support_start_day": support,
+        "reviews": reviews,
         "hours_assessment": cfg.assessment.caf_hours,
         "hours_coordination": tm.coordination_hours_per_case,
         "hours_meetings": meeting * (1 + reviews),
@@ -135,18 +160,27 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
         ep = m.episodes_table().iloc[0]
         # Preconditions: the random parts of the scenario (see module docstring).
         assert 0.0 <= ep["onset_day"] < 7.0, f"seed {seed}: onset on day {ep['onset_day']}"
-        assert ep["consent_given"] and ep["engagement"] == 1.0, \
+        assert ep["consent_given"] and ep["engagement"] == 1.0, (
             f"seed {seed}: engagement {ep['engagement']} with support.engagement_mean = 1"
+        )
         assert ep["age_at_onset"] < 16.9, f"seed {seed}: the child turns 18 within the year"
         fs = np.nonzero(m.workforce.prof == m.professions.index("family_support"))[0]
         assert len(fs) == 1 and m.workforce.fte[fs[0]] == 1.0
         want = _hand_worked(cfg, float(ep["onset_day"]))
-        for col in ("identification_day", "consent_day", "assessment_start_day",
-                    "assessment_end_day", "request_day", "allocation_day",
-                    "tac_meeting_day", "support_start_day"):
+        for col in (
+            "identification_day",
+            "consent_day",
+            "assessment_start_day",
+            "assessment_end_day",
+            "request_day",
+            "allocation_day",
+            "tac_meeting_day",
+            "support_start_day",
+        ):
             assert ep[col] == pytest.approx(want[col], abs=1e-9), (
                 f"{team_model}, seed {seed}: {col} = {ep[col]:.6f}, hand-worked "
-                f"{want[col]:.6f} (onset {ep['onset_day']:.6f})")
+                f"{want[col]:.6f} (onset {ep['onset_day']:.6f})"
+            )
         assert ep["reviews"] == want["reviews"] and ep["missed_reviews"] == 0
         assert ep["identification_route"] == "immediate"
         assert ep["assessor_profession"] == "family_support"
@@ -162,11 +196,13 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
             got = float(s_fs[f"hours_{act}"].sum())
             assert got == pytest.approx(want[f"hours_{act}"], rel=1e-9, abs=1e-9), (
                 f"{team_model}, seed {seed}: family_support hours_{act} = {got:.4f}, "
-                f"hand-worked {want[f'hours_{act}']:.4f}")
+                f"hand-worked {want[f'hours_{act}']:.4f}"
+            )
         coord = "coordinator" if team_model == "co_located" else "family_support"
         got = float(s.loc[s["profession"] == coord, "hours_coordination"].sum())
-        assert got == pytest.approx(want["hours_coordination"]), \
+        assert got == pytest.approx(want["hours_coordination"]), (
             f"{team_model}: {coord} hours_coordination = {got}"
+        )
         assert float(s["unmet_hours"].sum()) == 0.0
         assert float(s["hours_identification"].sum()) == 0.0
 
@@ -174,27 +210,51 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
 #: The scenario above with no randomness left: no onsets drawn from the hazard, one need
 #: beginning on day 3 (``need.fixed_onset_day``), a child aged exactly 10 on day 0
 #: (``demography.fixed_age_years``; warm-up 0, so the run starts on day 0).
-FIXED: tuple[str, ...] = (*SCENARIO, "need.onset_rate_by_age=[0,0,0]",
-                          "need.fixed_onset_day=3", "demography.fixed_age_years=10")
+FIXED: tuple[str, ...] = (
+    *SCENARIO,
+    "need.onset_rate_by_age=[0,0,0]",
+    "need.fixed_onset_day=3",
+    "demography.fixed_age_years=10",
+)
 
 #: Milestone days worked out by hand (see the test's docstring), by team model.
 HAND_WORKED: dict[str, dict[str, float]] = {
     "tac_only": {
-        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
-        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 32.56,
-        "request_day": 6.0 + 42 / 32.56, "allocation_day": 6.0 + 66.5 / 32.56,
-        "tac_meeting_day": 9.0 + 66.5 / 32.56, "support_start_day": 16.0 + 66.5 / 32.56,
-        "reviews": 6},
+        "onset_day": 3.0,
+        "identification_day": 3.0,
+        "consent_day": 6.0,
+        "assessment_start_day": 6.0,
+        "assessment_end_day": 6.0 + 42 / 32.56,
+        "request_day": 6.0 + 42 / 32.56,
+        "allocation_day": 6.0 + 66.5 / 32.56,
+        "tac_meeting_day": 9.0 + 66.5 / 32.56,
+        "support_start_day": 16.0 + 66.5 / 32.56,
+        "reviews": 6,
+    },
     "virtual": {
-        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
-        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 32.56,
-        "request_day": 6.0 + 42 / 32.56, "allocation_day": 14.0,
-        "tac_meeting_day": 15.5, "support_start_day": 22.5, "reviews": 6},
+        "onset_day": 3.0,
+        "identification_day": 3.0,
+        "consent_day": 6.0,
+        "assessment_start_day": 6.0,
+        "assessment_end_day": 6.0 + 42 / 32.56,
+        "request_day": 6.0 + 42 / 32.56,
+        "allocation_day": 14.0,
+        "tac_meeting_day": 15.5,
+        "support_start_day": 22.5,
+        "reviews": 6,
+    },
     "co_located": {
-        "onset_day": 3.0, "identification_day": 3.0, "consent_day": 6.0,
-        "assessment_start_day": 6.0, "assessment_end_day": 6.0 + 42 / 16.28,
-        "request_day": 6.0 + 42 / 16.28, "allocation_day": 14.0,
-        "tac_meeting_day": 28.0, "support_start_day": 35.0, "reviews": 5},
+        "onset_day": 3.0,
+        "identification_day": 3.0,
+        "consent_day": 6.0,
+        "assessment_start_day": 6.0,
+        "assessment_end_day": 6.0 + 42 / 16.28,
+        "request_day": 6.0 + 42 / 16.28,
+        "allocation_day": 14.0,
+        "tac_meeting_day": 28.0,
+        "support_start_day": 35.0,
+        "reviews": 5,
+    },
 }
 
 
@@ -239,5 +299,6 @@ def test_fixed_scenario_milestones_are_the_hand_worked_days(team_model: str) -> 
         assert ep["age_at_onset"] == pytest.approx(10.0 + 3.0 / DAYS_PER_YEAR, abs=1e-12)
         for col, day in want.items():
             assert ep[col] == pytest.approx(day, abs=1e-9), (
-                f"{team_model}, seed {seed}: {col} = {ep[col]!r}, hand-worked {day!r}")
+                f"{team_model}, seed {seed}: {col} = {ep[col]!r}, hand-worked {day!r}"
+            )
         assert ep["closure_reason"] == "" and ep["missed_reviews"] == 0

@@ -32,12 +32,18 @@ from sim.summary import flatten, mean_ci
 
 #: Team-model settings that make the three mechanisms coincide.
 EQUIVALENT: tuple[str, ...] = (
-    "team_model.allocation_interval_days=0", "team_model.panel_share=0",
-    "team_model.convening_days_per_member=1", "team_model.coordination_hours_per_case=0",
-    "team_model.travel_hours_per_meeting=0", "team_model.advice_multiplier=1",
-    "team_model.core_share=0", "team_model.member_time_share=1",
-    "team_model.member_join_delay_days=0", "team_model.missed_review_probability=0.1",
-    "team_model.review_followup_days=0", "team_model.pool_scope=authority",
+    "team_model.allocation_interval_days=0",
+    "team_model.panel_share=0",
+    "team_model.convening_days_per_member=1",
+    "team_model.coordination_hours_per_case=0",
+    "team_model.travel_hours_per_meeting=0",
+    "team_model.advice_multiplier=1",
+    "team_model.core_share=0",
+    "team_model.member_time_share=1",
+    "team_model.member_join_delay_days=0",
+    "team_model.missed_review_probability=0.1",
+    "team_model.review_followup_days=0",
+    "team_model.pool_scope=authority",
     "team_model.home_demand_cv=0",
 )
 REPLICATES = 6
@@ -58,39 +64,48 @@ def _structure_metric(key: str) -> bool:
 @pytest.fixture(scope="module")
 def equivalent_runs() -> dict[str, ScenarioResult]:
     """Each team model with :data:`EQUIVALENT` settings, 6 replicates, same seed."""
-    return {tm: run_scenario(make_cfg(f"team_model={tm}", *EQUIVALENT,
-                                      f"replicates={REPLICATES}", "seed=31"))
-            for tm in TEAM_MODELS}
+    return {
+        tm: run_scenario(
+            make_cfg(f"team_model={tm}", *EQUIVALENT, f"replicates={REPLICATES}", "seed=31")
+        )
+        for tm in TEAM_MODELS
+    }
 
 
 @pytest.mark.parametrize("team_model", [t for t in TEAM_MODELS if t != BASELINE])
-def test_equivalent_settings_give_identical_episodes(team_model: str,
-                                                     equivalent_runs) -> None:
+def test_equivalent_settings_give_identical_episodes(team_model: str, equivalent_runs) -> None:
     """Replicate by replicate, the episodes table of ``team_model`` equals tac_only's in
     every column but ``team_model`` (same rows, same order, same values)."""
-    for r, (a, b) in enumerate(zip(equivalent_runs[BASELINE].replicates,
-                                   equivalent_runs[team_model].replicates)):
+    for r, (a, b) in enumerate(
+        zip(
+            equivalent_runs[BASELINE].replicates,
+            equivalent_runs[team_model].replicates,
+            strict=True,
+        )
+    ):
         ea, eb = a.episodes, b.episodes
         assert (ea["team_model"] == BASELINE).all() and (eb["team_model"] == team_model).all()
         ea, eb = ea.drop(columns="team_model"), eb.drop(columns="team_model")
-        assert ea.shape == eb.shape, \
+        assert ea.shape == eb.shape, (
             f"replicate {r}: {BASELINE} has {len(ea)} episodes, {team_model} {len(eb)}"
+        )
         diff = [c for c in ea.columns if not ea[c].equals(eb[c])]
         assert not diff, f"replicate {r}: {team_model} differs from {BASELINE} in {diff}"
         assert len(ea) > 300
 
 
 @pytest.mark.parametrize("team_model", [t for t in TEAM_MODELS if t != BASELINE])
-def test_equivalent_settings_give_identical_summaries(team_model: str,
-                                                      equivalent_runs) -> None:
+def test_equivalent_settings_give_identical_summaries(team_model: str, equivalent_runs) -> None:
     """Replicate by replicate, every headline metric of ``team_model`` equals tac_only's,
     except the coordinator profession's (structure posts differ by design)."""
-    for r, (a, b) in enumerate(zip(equivalent_runs[BASELINE].summaries,
-                                   equivalent_runs[team_model].summaries)):
+    for r, (a, b) in enumerate(
+        zip(equivalent_runs[BASELINE].summaries, equivalent_runs[team_model].summaries, strict=True)
+    ):
         fa, fb = flatten(a), flatten(b)
         assert set(fa) == set(fb), f"replicate {r}: metric names differ"
-        diff = {k: (fa[k], fb[k]) for k in fa
-                if not _structure_metric(k) and not _same(fa[k], fb[k])}
+        diff = {
+            k: (fa[k], fb[k]) for k in fa if not _structure_metric(k) and not _same(fa[k], fb[k])
+        }
         assert not diff, f"replicate {r}: {team_model} vs {BASELINE} differ in {diff}"
         # Coordinators do no work under these settings, whoever they are.
         for key in ("utilisation.coordinator", "caseload_per_fte.coordinator"):
@@ -98,11 +113,13 @@ def test_equivalent_settings_give_identical_summaries(team_model: str,
             assert fb.get(key, 0.0) in (0.0, None) or math.isnan(fb[key])
 
 
-@pytest.mark.parametrize("metric", ["early_identification_rate",
-                                    "delay_days.onset_to_support.median"])
+@pytest.mark.parametrize(
+    "metric", ["early_identification_rate", "delay_days.onset_to_support.median"]
+)
 @pytest.mark.parametrize("team_model", [t for t in TEAM_MODELS if t != BASELINE])
-def test_equivalent_settings_statistically_indistinguishable(team_model: str, metric: str,
-                                                              equivalent_runs) -> None:
+def test_equivalent_settings_statistically_indistinguishable(
+    team_model: str, metric: str, equivalent_runs
+) -> None:
     """Over 6 replicates the 99% interval of the paired difference ``team_model -
     tac_only`` of ``metric`` contains 0 (a distributional check that does not rely on
     common random numbers lining up exactly); the replicates themselves vary."""
@@ -114,7 +131,8 @@ def test_equivalent_settings_statistically_indistinguishable(team_model: str, me
     assert d["n"] == REPLICATES
     assert lo - 1e-12 <= 0.0 <= hi + 1e-12, (
         f"{metric}: {team_model} - {BASELINE} = {d['mean']:.4g} (99% CI {lo:.4g} to "
-        f"{hi:.4g}) with equivalent team-model settings")
+        f"{hi:.4g}) with equivalent team-model settings"
+    )
 
 
 def test_shipped_team_models_differ(runs_by_team_model) -> None:
@@ -140,8 +158,7 @@ def _onsets(team_model: str, weeks: int | None) -> list[tuple]:
     else:
         for _ in range(weeks):
             m.step()
-    return [(e.child, e.onset, e.onset_tier, e.domains) for e in m.episodes
-            if not e.step_down]
+    return [(e.child, e.onset, e.onset_tier, e.domains) for e in m.episodes if not e.step_down]
 
 
 def test_common_random_numbers_first_weeks() -> None:
@@ -162,8 +179,7 @@ def whole_run_onsets() -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("team_model", [t for t in TEAM_MODELS if t != BASELINE])
-def test_common_random_numbers_keep_onsets_aligned(team_model: str,
-                                                   whole_run_onsets) -> None:
+def test_common_random_numbers_keep_onsets_aligned(team_model: str, whole_run_onsets) -> None:
     """Over the whole run (warm-up and observation), at least 80% of need onsets (child
     and day) are the same under ``team_model`` and tac_only with the same seed: the
     onset stream draws one uniform per child per week whatever happens, so only children
@@ -173,13 +189,16 @@ def test_common_random_numbers_keep_onsets_aligned(team_model: str,
     a = {(c, d) for c, d, _, _ in whole_run_onsets[BASELINE]}
     b = {(c, d) for c, d, _, _ in whole_run_onsets[team_model]}
     shared = len(a & b) / max(len(a), len(b))
-    assert shared >= 0.8, (f"only {shared:.0%} of onsets (child, day) are shared by "
-                           f"{BASELINE} and {team_model} with the same seed")
+    assert shared >= 0.8, (
+        f"only {shared:.0%} of onsets (child, day) are shared by "
+        f"{BASELINE} and {team_model} with the same seed"
+    )
 
 
 @pytest.mark.parametrize("team_model", [t for t in TEAM_MODELS if t != BASELINE])
-def test_common_random_numbers_keep_episode_variates_aligned(team_model: str,
-                                                             whole_run_onsets) -> None:
+def test_common_random_numbers_keep_episode_variates_aligned(
+    team_model: str, whole_run_onsets
+) -> None:
     """An onset shared by ``team_model`` and tac_only (same child, same day, same seed)
     is the same need: at least 90% of shared onsets have the same onset tier and the
     same outcome domains."""
@@ -188,8 +207,10 @@ def test_common_random_numbers_keep_episode_variates_aligned(team_model: str,
     shared = set(a) & set(b)
     assert len(shared) > 500
     same = sum(a[k] == b[k] for k in shared) / len(shared)
-    assert same >= 0.9, (f"{team_model} vs {BASELINE}: only {same:.0%} of {len(shared)} "
-                         "shared onsets have the same onset tier and domains")
+    assert same >= 0.9, (
+        f"{team_model} vs {BASELINE}: only {same:.0%} of {len(shared)} "
+        "shared onsets have the same onset tier and domains"
+    )
 
 
 def test_equivalent_settings_are_what_each_model_reads() -> None:

@@ -25,13 +25,28 @@ EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
 #: Experiments whose command is a script in experiments/ with its own smoke test
 #: (tests/test_expert_experiments.py, tests/test_sensitivity.py); here they are only
 #: composed and validated.
-OWN_SMOKE_TEST = {"prioritise_workforce", "vacancy_shock", "information_sharing", "skills",
-                  "morris"}
+OWN_SMOKE_TEST = {
+    "prioritise_workforce",
+    "vacancy_shock",
+    "information_sharing",
+    "skills",
+    "morris",
+}
 SMALL = ["area=test", "years=1", "warmup_years=1", "replicates=2", "progress=false"]
-STAGES = ("onset_to_identification", "identification_to_assessment",
-          "assessment_to_tac_meeting", "tac_meeting_to_support", "onset_to_support")
-SCALARS = ("early_identification_rate", "referrals_per_10k", "re_referral_rate",
-           "escalation_rate", "unmet_demand_hours")
+STAGES = (
+    "onset_to_identification",
+    "identification_to_assessment",
+    "assessment_to_tac_meeting",
+    "tac_meeting_to_support",
+    "onset_to_support",
+)
+SCALARS = (
+    "early_identification_rate",
+    "referrals_per_10k",
+    "re_referral_rate",
+    "escalation_rate",
+    "unmet_demand_hours",
+)
 BY_PROFESSION = ("utilisation", "caseload_per_fte")
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -77,8 +92,9 @@ def test_experiment_composes_and_validates(name: str) -> None:
     """The experiment composes with the small-area overrides and passes validation; the
     command line overrides the experiment's own settings."""
     cfg = validate(compose([f"experiment={name}", *SMALL]))
-    assert cfg.replicates == 2 and cfg.years == 1 and cfg.warmup_years == 1, \
+    assert cfg.replicates == 2 and cfg.years == 1 and cfg.warmup_years == 1, (
         f"experiment={name}: the command line did not override replicates/years"
+    )
     assert cfg.mode in ("single", "compare")
     shipped = validate(compose([f"experiment={name}"]))
     assert shipped.experiment_name, f"experiment={name} has no experiment_name"
@@ -118,8 +134,18 @@ def test_experiment_runs_end_to_end(name: str, tmp_path: Path) -> None:
     with open(out / "comparison.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows, "comparison.csv is empty"
-    assert {"metric", "team_model", "baseline", "mean", "ci_low", "ci_high", "n",
-            "diff_vs_baseline", "diff_ci_low", "diff_ci_high"} <= set(rows[0])
+    assert {
+        "metric",
+        "team_model",
+        "baseline",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "n",
+        "diff_vs_baseline",
+        "diff_ci_low",
+        "diff_ci_high",
+    } <= set(rows[0])
     assert {r["team_model"] for r in rows} == set(models)
     metrics = {r["metric"] for r in rows}
     for key in (*SCALARS, "delay_days.onset_to_support.median"):

@@ -35,9 +35,17 @@ from sim.workforce import VACANT
 
 CLOSURE_REASONS = {"needs_met", "disengaged", "moved_away", "stepped_up", "aged_out"}
 #: Pathway milestones in the order they must occur when present.
-MILESTONES = ("onset_day", "identification_day", "assessment_start_day",
-              "assessment_end_day", "request_day", "allocation_day", "tac_meeting_day",
-              "support_start_day", "closure_day")
+MILESTONES = (
+    "onset_day",
+    "identification_day",
+    "assessment_start_day",
+    "assessment_end_day",
+    "request_day",
+    "allocation_day",
+    "tac_meeting_day",
+    "support_start_day",
+    "closure_day",
+)
 OPEN = ("hidden", "assessing", "declined", "requested", "tac", "support", "specialist")
 HOURS_COLS = [f"hours_{a}" for a in ACTIVITIES]
 
@@ -57,7 +65,7 @@ def _check_state(m: ChildrensServicesModel, n_children: int) -> None:
     kids = np.nonzero(pop.open_episode >= 0)[0]
     eids = pop.open_episode[kids]
     assert len(np.unique(eids)) == len(eids), "two children point at the same episode"
-    for c, e in zip(kids.tolist(), eids.tolist()):
+    for c, e in zip(kids.tolist(), eids.tolist(), strict=True):
         ep = m.episodes[e]
         assert ep.child == c, f"child {c} points at episode {e} of child {ep.child}"
         assert ep.phase in OPEN, f"child {c} points at episode {e} in phase {ep.phase}"
@@ -68,17 +76,20 @@ def _check_state(m: ChildrensServicesModel, n_children: int) -> None:
     for i, ep in enumerate(m.episodes):
         assert ep.id == i, f"episode at index {i} has id {ep.id}"
         if ep.phase in OPEN:
-            assert pop.open_episode[ep.child] == ep.id, \
+            assert pop.open_episode[ep.child] == ep.id, (
                 f"open episode {ep.id} ({ep.phase}) is not its child's open episode"
+            )
             assert ep.reason == "" or ep.phase == "specialist", (ep.id, ep.phase, ep.reason)
             if ep.t_identified == ep.t_identified:
                 identified_open.add(ep.id)
         else:
             assert ep.phase in ("closed", "gone"), f"episode {ep.id} phase {ep.phase!r}"
-            assert ep.reason in CLOSURE_REASONS, \
+            assert ep.reason in CLOSURE_REASONS, (
                 f"closed episode {ep.id} has closure reason {ep.reason!r}"
-            assert ep.t_close >= ep.onset, \
+            )
+            assert ep.t_close >= ep.onset, (
                 f"episode {ep.id} closed on day {ep.t_close} before onset {ep.onset}"
+            )
             assert not ep.members, f"closed episode {ep.id} still holds members"
         for pid, hours, counts in ep.members:
             committed[pid] += hours
@@ -87,18 +98,21 @@ def _check_state(m: ChildrensServicesModel, n_children: int) -> None:
         for pid in svc.holder.values():
             cases[pid] += 1
     # Hours promised and cases held add up to what the open episodes hold.
-    assert np.allclose(wf.committed, committed, atol=1e-6), \
+    assert np.allclose(wf.committed, committed, atol=1e-6), (
         f"committed hours drift: max {np.abs(wf.committed - committed).max():.3g} h"
-    assert np.array_equal(wf.cases, cases), \
+    )
+    assert np.array_equal(wf.cases, cases), (
         f"cases drift on posts {np.nonzero(wf.cases != cases)[0][:5].tolist()}"
+    )
     assert (wf.committed >= -1e-9).all(), f"committed hours {wf.committed.min():.3g} < 0"
     assert (wf.cases >= 0).all(), f"cases {wf.cases.min()} < 0"
     # Agents: a child agent exactly for every identified open episode.
     child_agents = [a for a in m.agents if isinstance(a, ChildAgent)]
     got = {a.episode.id for a in child_agents}
     assert len(got) == len(child_agents), "two child agents share an episode"
-    assert got == identified_open, \
+    assert got == identified_open, (
         f"child agents {len(got)} vs identified open episodes {len(identified_open)}"
+    )
     fams = {a.family for a in m.agents if isinstance(a, FamilyAgent)}
     assert fams == {m.episodes[e].family for e in identified_open}, "family agents drift"
 
@@ -111,16 +125,18 @@ def _check_table(ep: pd.DataFrame) -> None:
     assert not bad, f"unknown closure reasons {bad}"
     assert closed["closure_day"].notna().all(), "a closure reason without a closure day"
     assert (closed["closure_day"] >= closed["onset_day"]).all()
-    assert ep.loc[ep["closure_reason"] == "", "closure_day"].isna().all(), \
+    assert ep.loc[ep["closure_reason"] == "", "closure_day"].isna().all(), (
         "a closure day without a closure reason"
+    )
     days = ep[list(MILESTONES)].to_numpy()
     for i in range(len(ep)):
         row = days[i][~np.isnan(days[i])]
         if (np.diff(row) < -1e-9).any():
-            names = [m for m, d in zip(MILESTONES, days[i]) if d == d]
+            names = [m for m, d in zip(MILESTONES, days[i], strict=True) if d == d]
             raise AssertionError(
                 f"episode {ep['episode_id'].iloc[i]}: milestones out of order "
-                + ", ".join(f"{n}={d:.2f}" for n, d in zip(names, row)))
+                + ", ".join(f"{n}={d:.2f}" for n, d in zip(names, row, strict=True))
+            )
 
 
 def _family_support_wait(episodes: pd.DataFrame) -> tuple[float, int]:
@@ -179,8 +195,10 @@ def test_no_onset_before_birth() -> None:
     for seed in (1, 2, 3, 4, 5):
         ep = cached_run(seed).episodes
         bad = ep[ep["age_at_onset"] < 0]
-        neg += [(seed, int(r.episode_id), round(float(r.age_at_onset) * 365.25, 2))
-                for r in bad.itertuples()]
+        neg += [
+            (seed, int(r.episode_id), round(float(r.age_at_onset) * 365.25, 2))
+            for r in bad.itertuples()
+        ]
     assert not neg, f"episodes with onset before birth (seed, id, days): {neg}"
 
 
@@ -194,21 +212,32 @@ def test_series_hours_within_capacity(team_model: str, runs_by_team_model) -> No
     overtime of the filled, well posts), summed over the profession's posts."""
     s = runs_by_team_model[team_model].series
     assert (s[HOURS_COLS] >= 0).all().all(), "negative hours booked"
-    for col in ("capacity_hours", "ma_capacity_hours", "committed_hours", "unmet_hours",
-                "cases", "queue_early_help", "queue_specialist"):
+    for col in (
+        "capacity_hours",
+        "ma_capacity_hours",
+        "committed_hours",
+        "unmet_hours",
+        "cases",
+        "queue_early_help",
+        "queue_specialist",
+    ):
         assert (s[col] >= -1e-9).all(), f"{col} < 0: {s[col].min()}"
     total = s[HOURS_COLS].sum(axis=1)
     over = s[total > s["capacity_hours"] + 1e-6]
     assert over.empty, (
         f"{len(over)} profession-weeks book more hours than capacity_hours, e.g. "
-        + ", ".join(f"{r.profession} day {r.day:.0f}: {t:.2f} > {r.capacity_hours:.2f}"
-                    for r, t in zip(over.head(3).itertuples(), total[over.index][:3])))
+        + ", ".join(
+            f"{r.profession} day {r.day:.0f}: {t:.2f} > {r.capacity_hours:.2f}"
+            for r, t in zip(over.head(3).itertuples(), total[over.index][:3], strict=True)
+        )
+    )
     # Nominal capacity (no overtime) never exceeds what the establishment offers.
     hours = {p: pc.hours_per_week for p, pc in default_professions().items()}
     ot = 1 + make_cfg().support.overtime_share
     nominal = s["filled_fte"] * s["profession"].map(hours) * ot
-    assert (s["capacity_hours"] <= nominal + 1e-6).all(), \
+    assert (s["capacity_hours"] <= nominal + 1e-6).all(), (
         "capacity_hours exceed filled FTE x hours_per_week x (1 + support.overtime_share)"
+    )
 
 
 def _post_hours(cfg, seed: int) -> tuple[float, float, str]:
@@ -238,10 +267,12 @@ def _post_hours(cfg, seed: int) -> tuple[float, float, str]:
         pid = int(np.argmax(ex))
         if ex[pid] > worst_contract:
             worst_contract = float(ex[pid])
-            where = (f"post {pid} ({m.professions[wf.prof[pid]]}, fte {wf.fte[pid]:.2f}) "
-                     f"in the week to day {m.t:.0f}: "
-                     + ", ".join(f"{a} {h:.2f}" for a, h in zip(ACTIVITIES, used[pid]) if h)
-                     + f" > {wf.hours[pid] * ot:.2f}")
+            where = (
+                f"post {pid} ({m.professions[wf.prof[pid]]}, fte {wf.fte[pid]:.2f}) "
+                f"in the week to day {m.t:.0f}: "
+                + ", ".join(f"{a} {h:.2f}" for a, h in zip(ACTIVITIES, used[pid], strict=True) if h)
+                + f" > {wf.hours[pid] * ot:.2f}"
+            )
         worst_cap = max(worst_cap, float((total - week["capacity"]).max()))
     return worst_contract, worst_cap, where
 
@@ -252,8 +283,11 @@ def test_diary_and_support_stay_within_post_hours(team_model: str) -> None:
     the diary), a post never uses more hours in a week than its capacity that week, nor
     more than ``hours_per_week x fte x (1 + support.overtime_share)``: the diary rate and
     the delivery of support respect capacity (checked per post, every week)."""
-    cfg = make_cfg(f"team_model={team_model}", "identification.identification_hours=0",
-                   "support.review_interval_days=100000")
+    cfg = make_cfg(
+        f"team_model={team_model}",
+        "identification.identification_hours=0",
+        "support.review_interval_days=100000",
+    )
     contract, cap, where = _post_hours(cfg, 2)
     assert contract <= 1e-6, f"hours beyond contract + overtime by {contract:.3f}: {where}"
     assert cap <= 1e-6, f"hours beyond the week's capacity by {cap:.3f} h"
@@ -267,8 +301,9 @@ def test_post_hours_never_exceed_contract_plus_overtime(team_model: str) -> None
     identification and review hours were booked beyond capacity; this guards the fix.)"""
     cfg = make_cfg(f"team_model={team_model}")
     contract, cap, where = _post_hours(cfg, 2)
-    assert contract <= 1e-6, \
+    assert contract <= 1e-6, (
         f"hours beyond contract + support.overtime_share by {contract:.3f} h: {where}"
+    )
     assert cap <= 1e-6, f"hours beyond the week's capacity by {cap:.3f} h"
 
 
@@ -289,8 +324,9 @@ def test_zero_identification_skill_means_no_universal_identification() -> None:
         r = run(seed, *skill0, "workforce.training_gain=0")
         ep = r.episodes
         universal = ep["identification_route"].str.startswith("universal")
-        assert not universal.any(), \
+        assert not universal.any(), (
             f"initial_skill = 0: {universal.sum()} universal identifications (seed {seed})"
+        )
         assert (ep["identifier_profession"] == "").all()
         assert r.series["hours_identification"].sum() == 0
         assert ep["identification_day"].notna().sum() > 0, "nobody identified at all"
@@ -299,19 +335,29 @@ def test_zero_identification_skill_means_no_universal_identification() -> None:
 
 
 def _unlimited(team_model: str, *extra: str) -> list[str]:
-    return [f"team_model={team_model}", "area.children=3000", "area.workforce_scale=50",
-            "area.initial_vacancy_rate=0", "workforce.sickness_rate=0",
-            "workforce.turnover_rate=0", "assessment.rationing_backlog_hours=1e9",
-            "team_model.home_demand_cv=0", "team_model.panel_share=0",
-            "team_model.allocation_interval_days=0", "team_model.member_join_delay_days=0",
-            *extra]
+    return [
+        f"team_model={team_model}",
+        "area.children=3000",
+        "area.workforce_scale=50",
+        "area.initial_vacancy_rate=0",
+        "workforce.sickness_rate=0",
+        "workforce.turnover_rate=0",
+        "assessment.rationing_backlog_hours=1e9",
+        "team_model.home_demand_cv=0",
+        "team_model.panel_share=0",
+        "team_model.allocation_interval_days=0",
+        "team_model.member_join_delay_days=0",
+        *extra,
+    ]
 
 
 def _attendees(ep: pd.DataFrame) -> pd.Series:
     """TAC meeting attendees: one post per needed profession, plus the assessor when the
     assessor's profession is not needed (the lead is always one of these)."""
     profs = ep["professions"].str.split("|")
-    extra = [int(a != "" and a not in p) for a, p in zip(ep["assessor_profession"], profs)]
+    extra = [
+        int(a != "" and a not in p) for a, p in zip(ep["assessor_profession"], profs, strict=True)
+    ]
     return profs.apply(lambda p: len(set(p))) + pd.Series(extra, index=ep.index)
 
 
@@ -327,8 +373,15 @@ def test_unlimited_capacity_leaves_only_coordination_delays(team_model: str) -> 
     ``allocation_day + max(convening_days_per_member x attendees, join delay = 0)``
     exactly, where attendees = one post per needed profession plus the assessor if its
     profession is not needed; support starts ``support.support_start_days`` later."""
-    r = run(4, *_unlimited(team_model, "team_model.coordination_hours_per_case=0",
-                           "support.meeting_hours=0", "team_model.travel_hours_per_meeting=0"))
+    r = run(
+        4,
+        *_unlimited(
+            team_model,
+            "team_model.coordination_hours_per_case=0",
+            "support.meeting_hours=0",
+            "team_model.travel_hours_per_meeting=0",
+        ),
+    )
     cfg = make_cfg(*_unlimited(team_model))
     conv = cfg.team_model.convening_days_per_member
     ep = r.episodes
@@ -336,18 +389,21 @@ def test_unlimited_capacity_leaves_only_coordination_delays(team_model: str) -> 
     alloc = ep[ep["allocation_day"].notna()]
     assert len(alloc) > 50, f"only {len(alloc)} allocations"
     wait = alloc["allocation_day"] - alloc["request_day"]
-    assert wait.abs().max() < 1e-9, \
+    assert wait.abs().max() < 1e-9, (
         f"{team_model}: request to allocation up to {wait.max():.3f} days with no delays"
+    )
     assert (alloc["request_day"] == alloc["assessment_end_day"]).all()
     met = alloc[alloc["tac_meeting_day"].notna()]
     expected = conv * _attendees(met)
     got = met["tac_meeting_day"] - met["allocation_day"]
     assert np.allclose(got, expected, atol=1e-9), (
         f"{team_model}: TAC meeting - allocation should be convening_days_per_member = "
-        f"{conv} x attendees; worst gap {(got - expected).abs().max():.3f} days")
+        f"{conv} x attendees; worst gap {(got - expected).abs().max():.3f} days"
+    )
     sup = met[met["support_start_day"].notna()]
-    assert np.allclose(sup["support_start_day"] - sup["tac_meeting_day"],
-                       cfg.support.support_start_days)
+    assert np.allclose(
+        sup["support_start_day"] - sup["tac_meeting_day"], cfg.support.support_start_days
+    )
 
 
 @pytest.mark.parametrize("team_model", TEAM_MODELS)
@@ -391,8 +447,9 @@ def test_no_onsets_gives_empty_but_valid_outputs() -> None:
     assert r.summary["referrals_per_10k"] == 0.0
 
 
-@pytest.mark.parametrize("override", ["area.workforce_scale=0",
-                                      "+area.establishment_scale.social_worker=0"])
+@pytest.mark.parametrize(
+    "override", ["area.workforce_scale=0", "+area.establishment_scale.social_worker=0"]
+)
 def test_no_specialist_posts_runs(override: str) -> None:
     """A valid configuration with no social workers runs: referrals to social care wait
     unallocated instead of crashing the model."""
@@ -423,8 +480,12 @@ def test_more_family_support_posts_do_not_lengthen_their_wait(team_model: str) -
     for seed in SEEDS[:3]:
         out = []
         for scale in (1.0, 2.0):
-            r = run(seed, f"team_model={team_model}", *ONLY_FAMILY_SUPPORT,
-                    f"+area.establishment_scale.family_support={scale}")
+            r = run(
+                seed,
+                f"team_model={team_model}",
+                *ONLY_FAMILY_SUPPORT,
+                f"+area.establishment_scale.family_support={scale}",
+            )
             wait, n = _family_support_wait(r.episodes)
             s = r.series
             queue = float(s.loc[s["profession"] == "family_support", "queue_early_help"].mean())
@@ -432,27 +493,34 @@ def test_more_family_support_posts_do_not_lengthen_their_wait(team_model: str) -
         rows.append(out)
         (a, na, qa), (b, nb, qb) = out
         assert na >= 20 and nb >= 20, f"too few allocations ({na}, {nb})"
-        assert b <= a + 1.0, (f"{team_model}, seed {seed}: more family_support posts (x1 -> "
-                              f"x2) must not lengthen the wait: {a:.1f} -> {b:.1f} days")
-        assert qb <= qa + 0.5, (f"{team_model}, seed {seed}: more family_support posts must "
-                                f"not lengthen the family support queue: {qa:.2f} -> {qb:.2f}")
+        assert b <= a + 1.0, (
+            f"{team_model}, seed {seed}: more family_support posts (x1 -> "
+            f"x2) must not lengthen the wait: {a:.1f} -> {b:.1f} days"
+        )
+        assert qb <= qa + 0.5, (
+            f"{team_model}, seed {seed}: more family_support posts must "
+            f"not lengthen the family support queue: {qa:.2f} -> {qb:.2f}"
+        )
     mean_a = np.mean([r[0][0] for r in rows])
     mean_b = np.mean([r[1][0] for r in rows])
-    assert mean_b < mean_a, (f"{team_model}: doubling area.establishment_scale.family_support "
-                             f"should shorten the mean wait: {mean_a:.1f} -> {mean_b:.1f} days")
+    assert mean_b < mean_a, (
+        f"{team_model}: doubling area.establishment_scale.family_support "
+        f"should shorten the mean wait: {mean_a:.1f} -> {mean_b:.1f} days"
+    )
 
 
 def _coordination_hours(r: ReplicateResult) -> tuple[float, float]:
     """Coordination hours booked by the structure posts and by everyone else."""
     s = r.series
     coord = s["profession"] == "coordinator"
-    return (float(s.loc[coord, "hours_coordination"].sum()),
-            float(s.loc[~coord, "hours_coordination"].sum()))
+    return (
+        float(s.loc[coord, "hours_coordination"].sum()),
+        float(s.loc[~coord, "hours_coordination"].sum()),
+    )
 
 
 @pytest.mark.parametrize("panel_share", [0.0, 1.0])
-def test_virtual_requests_go_to_named_members_or_the_managers_panel(panel_share: float
-                                                                    ) -> None:
+def test_virtual_requests_go_to_named_members_or_the_managers_panel(panel_share: float) -> None:
     """Under virtual teams a request goes to the area's named members, unless it needs
     the managers' panel ([DCSF 2008] para 4.12; docs/odd.md section 7.7.1): with no panel
     the managers coordinate nothing, with every request to panel they coordinate
@@ -469,10 +537,18 @@ def test_virtual_requests_go_to_named_members_or_the_managers_panel(panel_share:
 def _co_located(cover: bool, *extra: str) -> ChildrensServicesModel:
     """Co-located teams in the test area's two localities, nothing vacant or off sick
     and no turnover, so only the posts a test empties are vacant."""
-    return ChildrensServicesModel(make_cfg(
-        "team_model=co_located", "area.initial_vacancy_rate=0", "workforce.sickness_rate=0",
-        "workforce.turnover_rate=0", "workforce.agency_turnover_rate=0",
-        f"team_model.cover_vacant_posts={str(cover).lower()}", *extra), 5)
+    return ChildrensServicesModel(
+        make_cfg(
+            "team_model=co_located",
+            "area.initial_vacancy_rate=0",
+            "workforce.sickness_rate=0",
+            "workforce.turnover_rate=0",
+            "workforce.agency_turnover_rate=0",
+            f"team_model.cover_vacant_posts={str(cover).lower()}",
+            *extra,
+        ),
+        5,
+    )
 
 
 def _coordinator(m: ChildrensServicesModel, locality: int) -> int:
@@ -513,18 +589,21 @@ def test_requests_waiting_for_a_post_that_falls_vacant_are_handed_over() -> None
     none is left behind."""
     m = _co_located(True, "team_model.coordination_hours_per_case=40")
     post, other = _coordinator(m, 0), _coordinator(m, 1)
-    for _ in range(52):   # the warm-up year: the diary fills up
+    for _ in range(52):  # the warm-up year: the diary fills up
         m.step()
 
     def live(pid: int) -> dict[int, float]:
-        return {t[2].id: t[0] for t in m.practitioners[pid].diary
-                if t[1] == T_COORD and t[2].phase == "requested"}
+        return {
+            t[2].id: t[0]
+            for t in m.practitioners[pid].diary
+            if t[1] == T_COORD and t[2].phase == "requested"
+        }
 
     turnover = m.workforce.turnover
     seen: dict[str, dict[int, float]] = {}
 
     def post_leaves(*args, **kwargs):
-        """This week's turnover, then ``post``'s holder leaves."""
+        """The week's turnover, then ``post``'s holder leaves."""
         turnover(*args, **kwargs)
         seen["post"], seen["other"] = live(post), live(other)
         _leave_vacant(m, post)

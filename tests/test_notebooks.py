@@ -32,8 +32,12 @@ TIMEOUT_S = 300
 def test_there_are_notebooks() -> None:
     """The four analysis notebooks are present."""
     names = {p.name for p in NOTEBOOKS}
-    expected = {"01_quick_start.ipynb", "02_three_areas_three_models.ipynb",
-                "03_workforce_levers.ipynb", "04_sensitivity.ipynb"}
+    expected = {
+        "01_quick_start.ipynb",
+        "02_three_areas_three_models.ipynb",
+        "03_workforce_levers.ipynb",
+        "04_sensitivity.ipynb",
+    }
     assert expected <= names, f"missing notebooks: {sorted(expected - names)}"
 
 
@@ -42,11 +46,17 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
     """Every code cell has no outputs and no execution count."""
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(path, as_version=4)
-    dirty = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-             and (cell.get("outputs") or cell.get("execution_count") is not None)]
-    assert not dirty, (f"{path.name}: code cells {dirty} have outputs or an execution "
-                       "count; clear them before committing (Jupyter: Edit > Clear "
-                       "Outputs of All Cells)")
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: code cells {dirty} have outputs or an execution "
+        "count; clear them before committing (Jupyter: Edit > Clear "
+        "Outputs of All Cells)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -56,13 +66,15 @@ def test_notebook_first_code_cell_reads_the_scale(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert 'os.environ.get("SIM_NOTEBOOK_SCALE", "full")' in first.source, (
-        f"{path.name}: the first code cell must read SIM_NOTEBOOK_SCALE")
+        f"{path.name}: the first code cell must read SIM_NOTEBOOK_SCALE"
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_at_ci_scale(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The notebook executes without error in a fresh kernel with SIM_NOTEBOOK_SCALE=ci."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
@@ -70,12 +82,17 @@ def test_notebook_runs_at_ci_scale(path: Path, tmp_path: Path,
     # The kernel inherits this process's environment.
     monkeypatch.setenv("SIM_NOTEBOOK_SCALE", "ci")
     monkeypatch.setenv("SIM_NOTEBOOK_OUTPUT_DIR", str(tmp_path))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    )
     monkeypatch.delenv("MPLBACKEND", raising=False)
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
     start = time.perf_counter()
     try:
         client.execute()

@@ -55,10 +55,13 @@ def test_outputs_match_reference(team_model: str) -> None:
     The run of the reference configuration writes the committed ``summary.json`` byte for
     byte, and its tables have the committed row counts, columns and content digests.
     """
-    problems = make_reference.differences(team_model,
-                                          make_reference.reference_outputs(team_model))
-    assert not problems, ("The model's outputs differ from the committed reference:\n"
-                          + "\n".join(problems) + "\n" + make_reference.REGENERATE_HINT)
+    problems = make_reference.differences(team_model, make_reference.reference_outputs(team_model))
+    assert not problems, (
+        "The model's outputs differ from the committed reference:\n"
+        + "\n".join(problems)
+        + "\n"
+        + make_reference.REGENERATE_HINT
+    )
 
 
 def test_a_changed_parameter_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,11 +72,13 @@ def test_a_changed_parameter_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     team_model = "tac_only"
     base = make_reference.overrides(team_model)
-    monkeypatch.setattr(make_reference, "overrides",
-                        lambda tm: [*base, "team_model.missed_review_probability=0.5"])
-    problems = make_reference.differences(team_model,
-                                          make_reference.reference_outputs(team_model))
+    monkeypatch.setattr(
+        make_reference, "overrides", lambda tm: [*base, "team_model.missed_review_probability=0.5"]
+    )
+    problems = make_reference.differences(team_model, make_reference.reference_outputs(team_model))
     for name in make_reference.FILES:
-        assert any(p.startswith(f"{team_model}: tests/reference/{team_model}/{name} differs")
-                   for p in problems), (name, problems)
+        assert any(
+            p.startswith(f"{team_model}: tests/reference/{team_model}/{name} differs")
+            for p in problems
+        ), (name, problems)
     assert any("table episodes:" in p for p in problems), problems

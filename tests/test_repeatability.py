@@ -35,10 +35,16 @@ def _run_twice(tmp_path: Path, args: list[str]) -> tuple[Path, Path]:
     for name, hash_seed in (("a", "1"), ("b", "2")):
         env = sim_env()
         env["PYTHONHASHSEED"] = hash_seed
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "sim", *args, f"hydra.run.dir={tmp_path / name}"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "sim", *args, f"hydra.run.dir={tmp_path / name}"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     for p in procs:
         out, err = p.communicate(timeout=180)
         assert p.returncode == 0, f"python -m sim {' '.join(args)} failed:\n{err[-3000:]}"
@@ -92,8 +98,9 @@ def test_same_seed_in_process_identical() -> None:
     a, b = run_replicate(cfg, 5), run_replicate(cfg, 5)
     pd.testing.assert_frame_equal(a.episodes, b.episodes)
     pd.testing.assert_frame_equal(a.series, b.series)
-    assert json.dumps(a.summary, sort_keys=True, default=str) == \
-        json.dumps(b.summary, sort_keys=True, default=str)
+    assert json.dumps(a.summary, sort_keys=True, default=str) == json.dumps(
+        b.summary, sort_keys=True, default=str
+    )
 
 
 def test_each_replicate_has_its_own_seed() -> None:
@@ -120,14 +127,15 @@ def test_each_replicate_has_its_own_seed() -> None:
 def test_parallel_replicates_equal_serial() -> None:
     """Replicates run in 2 worker processes (``workers=2``) equal the same replicates run
     serially, in the same order."""
-    serial = run_scenario(make_cfg("years=1", "warmup_years=0.5", "replicates=2",
-                                   "workers=1"))
-    parallel = run_scenario(make_cfg("years=1", "warmup_years=0.5", "replicates=2",
-                                     "workers=2"))
+    serial = run_scenario(make_cfg("years=1", "warmup_years=0.5", "replicates=2", "workers=1"))
+    parallel = run_scenario(make_cfg("years=1", "warmup_years=0.5", "replicates=2", "workers=2"))
     for r, (a, b) in enumerate(zip(serial.replicates, parallel.replicates, strict=True)):
         pd.testing.assert_frame_equal(a.episodes, b.episodes, obj=f"replicate {r} episodes")
         fa, fb = flatten(a.summary), flatten(b.summary)
-        assert all(fa[k] == fb[k] or (fa[k] != fa[k] and fb[k] != fb[k]) for k in fa), \
+        assert all(fa[k] == fb[k] or (fa[k] != fa[k] and fb[k] != fb[k]) for k in fa), (
             f"replicate {r}: summaries differ between workers=1 and workers=2"
-    assert not np.array_equal(serial.replicates[0].episodes["onset_day"].to_numpy()[:5],
-                              serial.replicates[1].episodes["onset_day"].to_numpy()[:5])
+        )
+    assert not np.array_equal(
+        serial.replicates[0].episodes["onset_day"].to_numpy()[:5],
+        serial.replicates[1].episodes["onset_day"].to_numpy()[:5],
+    )

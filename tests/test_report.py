@@ -36,8 +36,14 @@ from sim.summary import flatten
 
 #: Where browser tests leave screenshots for CI to keep (ignored by git).
 ARTIFACTS = REPO / "test-artifacts"
-SMALL = ("area=test", "years=0.5", "warmup_years=0.5", "replicates=2", "workers=1",
-         "progress=false")
+SMALL = (
+    "area=test",
+    "years=0.5",
+    "warmup_years=0.5",
+    "replicates=2",
+    "workers=1",
+    "progress=false",
+)
 
 
 def artifacts_dir() -> Path:
@@ -57,8 +63,10 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail("Chromium is missing: `bash scripts/setup.sh --test` installs it (as root; "
-                "the Debian package 'chromium') for the browser tests.")
+    pytest.fail(
+        "Chromium is missing: `bash scripts/setup.sh --test` installs it (as root; "
+        "the Debian package 'chromium') for the browser tests."
+    )
 
 
 @pytest.fixture(scope="session")
@@ -71,22 +79,27 @@ def report_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("report")
     base = merge_overrides(*SMALL, "experiment=compare_team_models")
     cfg = validate(compose(base))
-    cfgs = {tm: validate(compose([*base, f"team_model={tm}"]))
-            for tm in cfg.compare.team_models}
+    cfgs = {tm: validate(compose([*base, f"team_model={tm}"])) for tm in cfg.compare.team_models}
     results = run_comparison(cfgs)
     write_comparison(root / "compare", cfg, cfgs, results)
     write_scenario(root / "single", cfgs["tac_only"], results["tac_only"])
     rows = []
     for tm, res in results.items():
         for i, s in enumerate(res.summaries):
-            rows.append({"job": len(rows) // 2, "replicate": i, "team_model": tm,
-                         "area": "test", "seed": 20080,
-                         "support.member_hours_per_week": 1.0 + (len(rows) % 2),
-                         **flatten(s)})
+            rows.append(
+                {
+                    "job": len(rows) // 2,
+                    "replicate": i,
+                    "team_model": tm,
+                    "area": "test",
+                    "seed": 20080,
+                    "support.member_hours_per_week": 1.0 + (len(rows) % 2),
+                    **flatten(s),
+                }
+            )
     (root / "sweep").mkdir()
     pd.DataFrame(rows).to_parquet(root / "sweep" / "sweep.parquet", index=False)
-    return {"compare": root / "compare", "single": root / "single",
-            "sweep": root / "sweep"}
+    return {"compare": root / "compare", "single": root / "single", "sweep": root / "sweep"}
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +128,8 @@ def test_issue_example_wording() -> None:
     assert difference_sentence(early, "co_located", "tac_only", 0.12, 0.09, 0.15) == (
         "Under co-located teams, 12 percentage points more children with emerging needs "
         "were identified before their needs escalated (95% CI 9 to 15) than under "
-        "TAC-only processes.")
+        "TAC-only processes."
+    )
     text = difference_sentence(early, "virtual", "tac_only", -0.02, -0.05, 0.01)
     assert "2 percentage points fewer" in text and "from 5 fewer to 1 more" in text
     assert "cannot tell the two apart" in text
@@ -130,10 +144,15 @@ def test_compare_report(compare_report: Path) -> None:
     assert len(findings) == 2 * len(KEY_METRICS), findings
     for f in findings:
         assert "95% CI" in f and "than under TAC-only processes" in f, f
-    for title in ("Early identification", "Stage-by-stage delays",
-                  "End-to-end wait for support", "Utilisation by profession",
-                  "Queues and caseloads over time", "Escalation to specialist services",
-                  "Staff cost"):
+    for title in (
+        "Early identification",
+        "Stage-by-stage delays",
+        "End-to-end wait for support",
+        "Utilisation by profession",
+        "Queues and caseloads over time",
+        "Escalation to specialist services",
+        "Staff cost",
+    ):
         assert f"{title}" in text, f"figure '{title}' missing"
     assert len(_images(text)) == 7
     assert text.count("<figcaption>") == 7
@@ -148,8 +167,10 @@ def test_single_report_findings(report_folders: dict[str, Path]) -> None:
     assert data.kind == "single" and data.team_models == ["tac_only"]
     found = findings(data)
     assert len(found) == len(KEY_METRICS) + 1, found
-    assert found[0].startswith("Under TAC-only processes, ") and \
-        "% of children with emerging needs" in found[0], found[0]
+    assert (
+        found[0].startswith("Under TAC-only processes, ")
+        and "% of children with emerging needs" in found[0]
+    ), found[0]
     for f in found:
         assert "95% CI" in f, f
 
@@ -168,8 +189,7 @@ def test_sweep_report(report_folders: dict[str, Path], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "file", "bad_json"])
-def test_not_a_run_folder(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture
-                          ) -> None:
+def test_not_a_run_folder(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """Anything but a run or sweep folder stops with one sentence and exit status 2."""
     target = tmp_path / "x"
     if kind == "empty":
@@ -210,8 +230,7 @@ def test_report_in_browser(compare_report: Path) -> None:
                     r.abort()
 
             page.route("**/*", route)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-                    else None)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
             page.goto(compare_report.as_uri(), wait_until="load")
@@ -220,7 +239,8 @@ def test_report_in_browser(compare_report: Path) -> None:
                     const imgs = Array.from(document.images);
                     await Promise.all(imgs.map(i => i.decode()));
                     return imgs.map(i => [i.alt, i.naturalWidth, i.naturalHeight]);
-                }""")
+                }"""
+            )
             page.screenshot(path=str(artifacts_dir() / "report.png"), full_page=True)
         finally:
             browser.close()

@@ -48,8 +48,7 @@ def test_factor_overrides_compose_and_set_values() -> None:
     """The design's upper corner composes and validates; values and scales land."""
     base = validate(compose(["experiment=morris"]))
     row = [f.high for f in MORRIS_FACTORS]
-    cfg = validate(compose(["experiment=morris", *factor_overrides(MORRIS_FACTORS, row,
-                                                                    base)]))
+    cfg = validate(compose(["experiment=morris", *factor_overrides(MORRIS_FACTORS, row, base)]))
     for f in MORRIS_FACTORS:
         head, leaf = f.path.split(".")
         got = getattr(getattr(cfg, head), leaf)
@@ -64,17 +63,25 @@ def test_factor_overrides_compose_and_set_values() -> None:
 def test_morris_smoke(tmp_path: Path) -> None:
     """Two trajectories of three factors, one team model, a tiny area: the three files
     are written and the indices cover every output and factor screened."""
-    spec = importlib.util.spec_from_file_location("morris", REPO / "experiments" /
-                                                  "morris.py")
+    spec = importlib.util.spec_from_file_location("morris", REPO / "experiments" / "morris.py")
     assert spec is not None and spec.loader is not None
     morris = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(morris)
     out = tmp_path / "m"
     factors = ["onset_scale", "workforce_scale", "member_time_share"]
-    code = morris.main(["trajectories=2", "team_models=tac_only", "area=test",
-                        "factors=" + ",".join(factors),
-                        "area.children=300", "years=0.25", "warmup_years=0.25",
-                        "progress=false", f"out={out}"])
+    code = morris.main(
+        [
+            "trajectories=2",
+            "team_models=tac_only",
+            "area=test",
+            "factors=" + ",".join(factors),
+            "area.children=300",
+            "years=0.25",
+            "warmup_years=0.25",
+            "progress=false",
+            f"out={out}",
+        ]
+    )
     assert code == 0
     idx = pd.read_csv(out / "morris_indices.csv")
     assert len(idx) == len(MORRIS_OUTPUTS) * len(factors)

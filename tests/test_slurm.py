@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -49,16 +48,22 @@ def _free_port_base(count: int = 4) -> int:
 
 
 @pytest.mark.slow
-def test_slurm_sweep_matches_serial(tmp_path_factory: pytest.TempPathFactory,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slurm_sweep_matches_serial(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Start a cluster, sweep through submitit_slurm, compare with the serial sweep."""
     serial = reference_sweep(tmp_path_factory)
     env = dict(os.environ)
     env["SIM_SLURM_DIR"] = env.get("SIM_SLURM_DIR", f"/tmp/sim-slurm-test-{os.getuid()}")
     env["SIM_SLURM_PORT_BASE"] = str(_free_port_base())
     try:
-        start = subprocess.run(["bash", str(SCRIPTS / "start.sh")], env=env,
-                               capture_output=True, text=True, timeout=START_TIMEOUT)
+        start = subprocess.run(
+            ["bash", str(SCRIPTS / "start.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         subprocess.run(["bash", str(SCRIPTS / "stop.sh")], env=env, timeout=60)
         pytest.fail(f"this machine cannot host SLURM: start.sh took over {START_TIMEOUT} s")
@@ -70,16 +75,26 @@ def test_slurm_sweep_matches_serial(tmp_path_factory: pytest.TempPathFactory,
         out = root / "sweep"
         slurm_conf = f"{env['SIM_SLURM_DIR']}/etc/slurm.conf"
         monkeypatch.setenv("SLURM_CONF", slurm_conf)  # run_cli passes os.environ on
-        proc = run_cli(["-m", *SWEEP, f"hydra.sweep.dir={out}", "cluster=local_slurm"],
-                       cwd=root, timeout=SWEEP_TIMEOUT)
+        proc = run_cli(
+            ["-m", *SWEEP, f"hydra.sweep.dir={out}", "cluster=local_slurm"],
+            cwd=root,
+            timeout=SWEEP_TIMEOUT,
+        )
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         assert list(out.glob(".submitit/*")), "no job went through submitit"
         assert summaries(out) == summaries(serial)
-        pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"),
-                                      pd.read_parquet(serial / "sweep.parquet"))
-        acct = subprocess.run(["sacct", "-n", "-X", "-o", "State"], env={**env, "SLURM_CONF": slurm_conf},
-                              capture_output=True, text=True, timeout=30)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(out / "sweep.parquet"), pd.read_parquet(serial / "sweep.parquet")
+        )
+        acct = subprocess.run(
+            ["sacct", "-n", "-X", "-o", "State"],
+            env={**env, "SLURM_CONF": slurm_conf},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert "COMPLETED" in acct.stdout, acct.stdout + acct.stderr
     finally:
-        subprocess.run(["bash", str(SCRIPTS / "stop.sh")], env=env, timeout=120,
-                       capture_output=True)
+        subprocess.run(
+            ["bash", str(SCRIPTS / "stop.sh")], env=env, timeout=120, capture_output=True
+        )

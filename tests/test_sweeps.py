@@ -30,14 +30,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, run_cli, sim_env
+from conftest import run_cli, sim_env
 
-from sim.collect import collect, main as collect_main
+from sim.collect import collect
+from sim.collect import main as collect_main
 from sim.sweep import FAILURE, MARKER, expected_jobs, run_job
 
 #: A small sweep: four jobs, two replicates each, on a 1,000-child area.
-SWEEP = ["area=test", "area.children=1000", "years=1", "warmup_years=1", "replicates=2",
-         "progress=false", "seed=1,2", "team_model=co_located,tac_only"]
+SWEEP = [
+    "area=test",
+    "area.children=1000",
+    "years=1",
+    "warmup_years=1",
+    "replicates=2",
+    "progress=false",
+    "seed=1,2",
+    "team_model=co_located,tac_only",
+]
 JOBS = 4
 
 _REFERENCE: dict[str, Path] = {}
@@ -70,9 +79,17 @@ def test_sweep_table(serial: Path) -> None:
     table = pd.read_parquet(serial / "sweep.parquet")
     assert len(table) == JOBS * 2, table[["job", "replicate"]]
     assert sorted(table["job"].unique()) == list(range(JOBS))
-    for col in ("seed", "team_model", "replicate", "area.children",
-                "early_identification_rate", "delay_days.onset_to_support.median",
-                "staff_cost", "utilisation.social_worker", "referrals_per_10k"):
+    for col in (
+        "seed",
+        "team_model",
+        "replicate",
+        "area.children",
+        "early_identification_rate",
+        "delay_days.onset_to_support.median",
+        "staff_cost",
+        "utilisation.social_worker",
+        "referrals_per_10k",
+    ):
         assert col in table.columns, f"{col} missing from {list(table.columns)}"
     assert set(table["team_model"]) == {"co_located", "tac_only"}
     assert set(table["seed"]) == {1, 2}
@@ -100,8 +117,7 @@ def test_collect_cli_matches_sweep_table(serial: Path, tmp_path: Path) -> None:
     """``python -m sim.collect`` rebuilds the same table; it says all jobs are complete."""
     out = tmp_path / "again.parquet"
     assert collect_main([str(serial), "--out", str(out)]) == 0
-    pd.testing.assert_frame_equal(pd.read_parquet(out),
-                                  pd.read_parquet(serial / "sweep.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(serial / "sweep.parquet"))
     result = collect(serial)
     assert result.expected == JOBS and not result.pending and not result.failures
 
@@ -109,12 +125,22 @@ def test_collect_cli_matches_sweep_table(serial: Path, tmp_path: Path) -> None:
 def test_parallel_equals_serial(serial: Path, tmp_path: Path) -> None:
     """The joblib launcher gives byte-identical per-job summaries and the same table."""
     out = tmp_path / "parallel"
-    proc = run_cli(["-m", *SWEEP, f"hydra.sweep.dir={out}", "hydra/launcher=joblib",
-                    "hydra.launcher.n_jobs=2"], cwd=tmp_path, timeout=300)
+    proc = run_cli(
+        [
+            "-m",
+            *SWEEP,
+            f"hydra.sweep.dir={out}",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=2",
+        ],
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert summaries(out) == summaries(serial)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"),
-                                  pd.read_parquet(serial / "sweep.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "sweep.parquet"), pd.read_parquet(serial / "sweep.parquet")
+    )
 
 
 def test_failed_job_is_recorded_and_reported(tmp_path: Path) -> None:
@@ -168,8 +194,9 @@ def test_sweep_folders_never_shared(tmp_path: Path) -> None:
     register_schema()
     register_resolvers()
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
-        cfg = hcompose("config", overrides=["experiment=compare_team_models"],
-                       return_hydra_config=True)
+        cfg = hcompose(
+            "config", overrides=["experiment=compare_team_models"], return_hydra_config=True
+        )
     pattern = OmegaConf.to_container(cfg.hydra.sweep, resolve=False)["dir"]
     assert "${experiment_name}" in pattern and "%f" in pattern and "${pid:}" in pattern
 
@@ -180,8 +207,14 @@ def test_killed_sweep_resumes_exactly(serial: Path, tmp_path: Path) -> None:
     repaired): the final summaries and table equal the uninterrupted sweep's."""
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "sim", "-m", *SWEEP, f"hydra.sweep.dir={out}"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=sim_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        env=sim_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 180
         while not list(out.glob(f"*/{MARKER}")):
@@ -209,6 +242,6 @@ def test_killed_sweep_resumes_exactly(serial: Path, tmp_path: Path) -> None:
     assert final.returncode == 0, final.stderr[-3000:]
     assert final.stdout.count("skipped") == JOBS - 1, final.stdout
     assert summaries(out) == summaries(serial)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"),
-                                  pd.read_parquet(serial / "sweep.parquet"))
-
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "sweep.parquet"), pd.read_parquet(serial / "sweep.parquet")
+    )

@@ -59,7 +59,7 @@ def test_streams_are_independent() -> None:
     fresh = spawn_streams(7)
     first = {name: fresh[name].random(1000) for name in STREAMS}
     for i, x in enumerate(STREAMS):
-        for y in STREAMS[i + 1:]:
+        for y in STREAMS[i + 1 :]:
             r = float(np.corrcoef(first[x], first[y])[0, 1])
             assert abs(r) < 0.15, f"streams {x} and {y} correlate: r = {r:.3f}"
             assert not np.array_equal(first[x], first[y]), f"streams {x} and {y} are equal"
@@ -69,8 +69,9 @@ def test_streams_are_independent() -> None:
     for name in STREAMS:
         got = busy[name].random(1000) if name not in ("pathway", "workforce") else None
         if got is not None:
-            assert np.array_equal(got, first[name]), \
+            assert np.array_equal(got, first[name]), (
                 f"drawing from pathway/workforce changed stream {name}"
+            )
 
 
 def test_replicate_seeds_reproducible_and_distinct() -> None:
@@ -106,10 +107,10 @@ def test_event_queue_orders_by_time_then_fifo() -> None:
     q.schedule(12.0, 1, "e")
     q.schedule(1.0, 2, "a")
     q.schedule(3.0, 3, "c1")
-    q.schedule(3.0, 0, "c2")   # same time, lower kind: still after c1 (FIFO, not kind)
+    q.schedule(3.0, 0, "c2")  # same time, lower kind: still after c1 (FIFO, not kind)
     q.schedule(2.0, 4, "b")
     q.schedule(3.0, 9, "c3")
-    q.schedule(7.0, 5, "d1")   # exactly on a week boundary
+    q.schedule(7.0, 5, "d1")  # exactly on a week boundary
     q.schedule(7.0, 5, "d2")
     q.schedule(40.0, 6, "f")
     assert len(q) == 9
@@ -132,7 +133,7 @@ def test_event_queue_schedule_while_draining() -> None:
         for ev in q.until(7.0 * w):
             seen.append(ev[2])
             if ev[2] == "x":
-                q.schedule(2.0, 0, "x-now")     # same time: after x, before y
+                q.schedule(2.0, 0, "x-now")  # same time: after x, before y
                 q.schedule(4.0, 0, "x-later")
                 q.schedule(9.0, 0, "x-next-week")
                 q.schedule(6.5, 0, "x-end")
@@ -165,7 +166,7 @@ def test_event_queue_matches_a_sorted_list() -> None:
     """Many random events (some tied), taken week by week, come out exactly in
     (time, order scheduled) order, as a plain sort would give."""
     rng = np.random.default_rng(5)
-    times = np.round(rng.uniform(0.0, 69.9, 2000), 1)   # rounding makes ties
+    times = np.round(rng.uniform(0.0, 69.9, 2000), 1)  # rounding makes ties
     q = EventQueue()
     for i, t in enumerate(times.tolist()):
         q.schedule(t, i % 8, i)
@@ -177,23 +178,27 @@ def test_event_queue_matches_a_sorted_list() -> None:
 # ---------------------------------------------------------------------------- meetings
 
 
-@pytest.mark.parametrize(("day", "interval", "expected"), [
-    (0.0, 7.0, 0.0),        # a meeting day itself
-    (7.0, 7.0, 7.0),
-    (6.5, 7.0, 7.0),
-    (7.2, 7.0, 14.0),
-    (27.9, 28.0, 28.0),
-    (28.0, 14.0, 28.0),
-    (-3.0, 7.0, 0.0),
-    (-10.0, 7.0, -7.0),
-    (3.3, 0.0, 3.3),        # no cycle: at once
-    (3.3, -1.0, 3.3),
-])
+@pytest.mark.parametrize(
+    ("day", "interval", "expected"),
+    [
+        (0.0, 7.0, 0.0),  # a meeting day itself
+        (7.0, 7.0, 7.0),
+        (6.5, 7.0, 7.0),
+        (7.2, 7.0, 14.0),
+        (27.9, 28.0, 28.0),
+        (28.0, 14.0, 28.0),
+        (-3.0, 7.0, 0.0),
+        (-10.0, 7.0, -7.0),
+        (3.3, 0.0, 3.3),  # no cycle: at once
+        (3.3, -1.0, 3.3),
+    ],
+)
 def test_next_meeting_known_values(day: float, interval: float, expected: float) -> None:
     """``next_meeting`` gives the first meeting on or after ``day`` of a cycle from 0."""
     got = next_meeting(day, interval)
-    assert got == pytest.approx(expected, abs=1e-12), \
+    assert got == pytest.approx(expected, abs=1e-12), (
         f"next_meeting(day={day}, interval={interval}) = {got}, expected {expected}"
+    )
 
 
 def test_next_meeting_properties() -> None:
@@ -212,12 +217,15 @@ def test_next_meeting_properties() -> None:
 # ---------------------------------------------------------------------------- summary
 
 
-@pytest.mark.parametrize("values", [
-    [1.0, 2.0, 3.0, 4.0],
-    [0.25, 0.3],
-    [10.0, 12.5, 9.0, 11.0, 30.0, 7.5],
-    [5.0, 5.0, 5.0],
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.0, 2.0, 3.0, 4.0],
+        [0.25, 0.3],
+        [10.0, 12.5, 9.0, 11.0, 30.0, 7.5],
+        [5.0, 5.0, 5.0],
+    ],
+)
 def test_mean_ci_matches_scipy(values: list[float]) -> None:
     """The mean and 95% t-interval equal scipy's ``t.interval`` with the sample SEM."""
     got = mean_ci(values)
@@ -236,8 +244,10 @@ def test_mean_ci_known_value_and_level() -> None:
     """[1, 2, 3]: mean 2, half-width t(0.975, 2) * 1 / sqrt(3) = 2.4841; a 99% interval
     is wider."""
     got = mean_ci([1.0, 2.0, 3.0])
-    assert got["ci95"] == [pytest.approx(2 - 2.484138, abs=1e-5),
-                           pytest.approx(2 + 2.484138, abs=1e-5)]
+    assert got["ci95"] == [
+        pytest.approx(2 - 2.484138, abs=1e-5),
+        pytest.approx(2 + 2.484138, abs=1e-5),
+    ]
     wide = mean_ci([1.0, 2.0, 3.0], level=0.99)
     assert wide["ci95"][0] < got["ci95"][0] and wide["ci95"][1] > got["ci95"][1]
 
@@ -252,11 +262,15 @@ def test_mean_ci_drops_missing_values() -> None:
 
 def test_flatten_unflatten_round_trip() -> None:
     """``unflatten(flatten(d)) == d`` for nested metrics; keys are dot-joined paths."""
-    d = {"early_identification_rate": 0.4,
-         "delay_days": {"onset_to_support": {"median": 100.0, "p90": 300.0, "n": 12.0},
-                        "tac_meeting_to_support": {"median": 7.0, "p90": 7.0, "n": 3.0}},
-         "utilisation": {"family_support": 0.8, "pastoral": None},
-         "episodes": 10.0}
+    d = {
+        "early_identification_rate": 0.4,
+        "delay_days": {
+            "onset_to_support": {"median": 100.0, "p90": 300.0, "n": 12.0},
+            "tac_meeting_to_support": {"median": 7.0, "p90": 7.0, "n": 3.0},
+        },
+        "utilisation": {"family_support": 0.8, "pastoral": None},
+        "episodes": 10.0,
+    }
     flat = flatten(d)
     assert flat["delay_days.onset_to_support.p90"] == 300.0
     assert flat["utilisation.pastoral"] is None
@@ -266,24 +280,28 @@ def test_flatten_unflatten_round_trip() -> None:
     assert flatten(unflatten(flat)) == flat
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    (0, 5, 5),      # Monday to Saturday: Mon..Fri
-    (0, 7, 5),      # a whole week
-    (5, 7, 0),      # Saturday and Sunday
-    (4, 5, 1),      # Friday
-    (6, 7, 0),      # Sunday
-    (0, 14, 10),
-    (2, 9, 5),      # Wednesday to next Wednesday
-    (0, 0, 0),
-    (-7, 0, 5),     # the week before day 0 is a working week too
-    (0.9, 5.5, 5),  # fractional days count from the day they fall in
-    (3, 3.9, 0),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (0, 5, 5),  # Monday to Saturday: Mon..Fri
+        (0, 7, 5),  # a whole week
+        (5, 7, 0),  # Saturday and Sunday
+        (4, 5, 1),  # Friday
+        (6, 7, 0),  # Sunday
+        (0, 14, 10),
+        (2, 9, 5),  # Wednesday to next Wednesday
+        (0, 0, 0),
+        (-7, 0, 5),  # the week before day 0 is a working week too
+        (0.9, 5.5, 5),  # fractional days count from the day they fall in
+        (3, 3.9, 0),
+    ],
+)
 def test_working_days_known_values(start: float, end: float, expected: int) -> None:
     """``working_days`` counts Mondays to Fridays in [start, end), day 0 a Monday."""
     got = working_days(np.array([start]), np.array([end]))
-    assert got.tolist() == [expected], \
+    assert got.tolist() == [expected], (
         f"working_days({start}, {end}) = {got.tolist()}, expected {expected}"
+    )
 
 
 def test_working_days_vectorised_and_additive() -> None:
@@ -319,21 +337,26 @@ def test_make_team_model_builds_each(name: str) -> None:
 # ---------------------------------------------------------------------------- population
 
 
-@pytest.mark.parametrize(("children", "mean_size"), [(1, 1.8), (7, 1.8), (5000, 1.8),
-                                                     (2000, 1.0), (3001, 3.5)])
+@pytest.mark.parametrize(
+    ("children", "mean_size"), [(1, 1.8), (7, 1.8), (5000, 1.8), (2000, 1.0), (3001, 3.5)]
+)
 def test_population_family_sizes_sum_to_children(children: int, mean_size: float) -> None:
     """Every child is in exactly one family, every family has a child, and the family
     sizes add up to ``area.children``; their mean is near ``mean_children_per_family``."""
-    cfg = make_cfg(f"area.children={children}", f"area.mean_children_per_family={mean_size}",
-                   "area.localities=1")
+    cfg = make_cfg(
+        f"area.children={children}",
+        f"area.mean_children_per_family={mean_size}",
+        "area.localities=1",
+    )
     pop = Population(cfg, np.random.default_rng(3), -365.0)
     sizes = np.bincount(pop.family, minlength=pop.n_families)
     assert len(pop.family) == pop.n_children == children
     assert sizes.sum() == children, f"family sizes sum to {sizes.sum()}, not {children}"
     assert (sizes >= 1).all(), f"{(sizes == 0).sum()} families have no child"
     if children >= 2000:
-        assert sizes.mean() == pytest.approx(mean_size, rel=0.1), \
+        assert sizes.mean() == pytest.approx(mean_size, rel=0.1), (
             f"area.mean_children_per_family = {mean_size} but mean size {sizes.mean():.2f}"
+        )
 
 
 def test_population_onset_probability_rises_with_family_risk() -> None:
@@ -349,13 +372,18 @@ def test_population_onset_probability_rises_with_family_risk() -> None:
         band = (age >= lo) & (age < hi)
         order = np.argsort(risk[band], kind="stable")
         p = pop.p_week[band][order]
-        assert (np.diff(p) >= -1e-15).all(), \
+        assert (np.diff(p) >= -1e-15).all(), (
             f"ages {lo}-{hi}: onset probability falls as family risk rises"
-        means = [p_mean for k in range(4)
-                 if (sel := band & (count == k)).sum() >= 30
-                 for p_mean in [pop.p_week[sel].mean()]]
-        assert means == sorted(means), \
+        )
+        means = [
+            p_mean
+            for k in range(4)
+            if (sel := band & (count == k)).sum() >= 30
+            for p_mean in [pop.p_week[sel].mean()]
+        ]
+        assert means == sorted(means), (
             f"ages {lo}-{hi}: mean onset probability by risk factor count {means}"
+        )
     # The exact value for one child: 1 - exp(-rate * rr * frailty * 7 / 365.25).
     c = int(np.argmax(risk))
     band = int(np.searchsorted([5.0, 11.0], age[c], side="right"))
@@ -370,10 +398,10 @@ def test_population_onsets_start_when_a_child_joins_mid_week() -> None:
     occur for about (t + 7 - b) / 7 of those who join on day b."""
     cfg = make_cfg("area.children=20000")
     pop = Population(cfg, np.random.default_rng(5), -365.0)
-    pop.next_change[:] = np.inf           # keep the probabilities set below
+    pop.next_change[:] = np.inf  # keep the probabilities set below
     pop.p_week[:] = 1.0
     joiners = np.arange(0, 20000, 2)
-    pop.arrived[joiners] = 5.25           # joined three quarters of the way through
+    pop.arrived[joiners] = 5.25  # joined three quarters of the way through
     hit, days = pop.onsets(0.0, 7.0, np.random.default_rng(6))
     joined = np.isin(hit, joiners)
     assert (days[joined] >= 5.25).all() and (days < 7.0).all()
@@ -392,8 +420,7 @@ def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
 
     from sim.model import ChildrensServicesModel
 
-    cfg = make_cfg(f"team_model={team_model}", "area.children=4000", "years=1",
-                   "warmup_years=1")
+    cfg = make_cfg(f"team_model={team_model}", "area.children=4000", "years=1", "warmup_years=1")
     model = ChildrensServicesModel(cfg, 5)
     gc.collect()
     gc.disable()
@@ -405,8 +432,7 @@ def test_run_leaves_no_cyclic_garbage(team_model: str) -> None:
         gc.enable()
     assert len(model.episodes) > 500, "the run did too little to tell"
     assert found == 0, f"{found} objects in reference cycles were left for the collector"
-    again = ChildrensServicesModel(make_cfg("area.children=500", "years=0.1",
-                                            "warmup_years=0"), 1)
+    again = ChildrensServicesModel(make_cfg("area.children=500", "years=0.1", "warmup_years=0"), 1)
     again.run()
     assert gc.isenabled(), "run() left the garbage collector switched off"
     assert gc.get_freeze_count() == 0, "run() left objects out of the collector's sight"
@@ -418,10 +444,16 @@ def test_keyed_uniforms_one_matches_the_array_version() -> None:
     from sim.rng import keyed_uniforms, keyed_uniforms_one
 
     rng = np.random.default_rng(0)
-    cases = [(0, 0, 0), (2 ** 63 - 1, -1, -(2 ** 63)), (12345, 2 ** 62, 5)]
-    cases += [(int(k), int(a), int(b)) for k, a, b in zip(
-        rng.integers(0, 2 ** 63, 200), rng.integers(0, 10 ** 6, 200),
-        rng.integers(-(2 ** 63), 2 ** 63 - 1, 200))]
+    cases = [(0, 0, 0), (2**63 - 1, -1, -(2**63)), (12345, 2**62, 5)]
+    cases += [
+        (int(k), int(a), int(b))
+        for k, a, b in zip(
+            rng.integers(0, 2**63, 200),
+            rng.integers(0, 10**6, 200),
+            rng.integers(-(2**63), 2**63 - 1, 200),
+            strict=True,
+        )
+    ]
     for key, a, b in cases:
         want = keyed_uniforms(key, np.array([a]), np.array([b], dtype=np.int64), 10)[0]
         assert keyed_uniforms_one(key, a, b, 10) == want.tolist(), (key, a, b)

@@ -79,7 +79,8 @@ def _check_mmc(c: int, rho: float, cfg, summary: dict, res: ScenarioResult) -> N
     assert rel <= 0.05 or abs(t) <= limit, (
         f"M/M/{c} at utilisation {rho}: simulated mean wait {sim['mean']:.5f} days "
         f"(95% CI {lo:.5f}-{hi:.5f}, {summary['customers']:.0f} customers) vs Erlang C "
-        f"{theory:.5f} ({100 * rel:.1f}% apart, t = {t:.2f}, allowed |t| <= {limit:.2f})")
+        f"{theory:.5f} ({100 * rel:.1f}% apart, t = {t:.2f}, allowed |t| <= {limit:.2f})"
+    )
     # The arrivals are the Poisson process the reduction claims: their count over the
     # observation period is within 4 standard deviations of lam x T. The model runs in
     # whole weeks, so T is the simulated horizon (the last week's end), not years x 365.25.
@@ -88,7 +89,8 @@ def _check_mmc(c: int, rho: float, cfg, summary: dict, res: ScenarioResult) -> N
     expected = lam * horizon
     arrivals = sum(len(r.episodes) for r in res.replicates)
     assert abs(arrivals - expected) <= 4 * math.sqrt(expected), (
-        f"M/M/{c} at utilisation {rho}: {arrivals} arrivals, expected {expected:.0f}")
+        f"M/M/{c} at utilisation {rho}: {arrivals} arrivals, expected {expected:.0f}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,7 @@ def test_erlang_c_known_values() -> None:
     for rho in (0.1, 0.5, 0.9):
         assert erlang_c_probability(1, rho) == pytest.approx(rho)
         assert erlang_c_mean_wait(1, rho, 1.0) == pytest.approx(rho / (1 - rho))
-        assert erlang_c_probability(2, 2 * rho) == pytest.approx(2 * rho ** 2 / (1 + rho))
+        assert erlang_c_probability(2, 2 * rho) == pytest.approx(2 * rho**2 / (1 + rho))
     assert erlang_c_mean_wait(3, 3.0, 1.0) == math.inf
 
 
@@ -143,17 +145,34 @@ def test_choose_run_length_covers_every_team_model_and_metric(capsys) -> None:
         import choose_run_length
     finally:
         sys.path.pop(0)
-    args = ["experiment=compare_team_models", "area=test", "area.children=300",
-            "years=0.5", "--team-models", "co_located,tac_only", "--pilot-replicates", "3",
-            "--warmup-years", "0.25", "--workers", "1", "--precision", "0.01",
-            "--metric", "early_identification_rate",
-            "--metric", "delay_days.onset_to_support.median"]
+    args = [
+        "experiment=compare_team_models",
+        "area=test",
+        "area.children=300",
+        "years=0.5",
+        "--team-models",
+        "co_located,tac_only",
+        "--pilot-replicates",
+        "3",
+        "--warmup-years",
+        "0.25",
+        "--workers",
+        "1",
+        "--precision",
+        "0.01",
+        "--metric",
+        "early_identification_rate",
+        "--metric",
+        "delay_days.onset_to_support.median",
+    ]
     assert choose_run_length.main(args) == 0
     out = capsys.readouterr().out.splitlines()
     lines = [ln for ln in out if "replicates for 1%" in ln]
     assert [ln.split(":")[:2] for ln in lines] == [
-        [tm, f" {m}"] for tm in ("co_located", "tac_only")
-        for m in ("early_identification_rate", "delay_days.onset_to_support.median")], out
+        [tm, f" {m}"]
+        for tm in ("co_located", "tac_only")
+        for m in ("early_identification_rate", "delay_days.onset_to_support.median")
+    ], out
     each = [int(ln.split("; ")[-1].split()[0]) for ln in lines]
     final = int(out[-1].split(": ")[1].split()[0])
     assert final == max(each) and min(each) >= 2, out
@@ -177,14 +196,21 @@ def test_mmc_grid_agrees_with_erlang_c_as_a_whole(grid_results: dict) -> None:
     scores, sum in squares to a chi-square with 9 degrees of freedom when the model
     agrees with theory; the sum stays below its 99.9% point. One biased point shows here
     before it fails its own check."""
-    ts = [standardised_gap(grid_results[p][1]["mean_wait_days"]["mean"],
-                           grid_results[p][1]["mean_wait_days"]["ci95"], MMC_REPLICATES,
-                           grid_results[p][1]["erlang_c_mean_wait_days"]) for p in GRID]
+    ts = [
+        standardised_gap(
+            grid_results[p][1]["mean_wait_days"]["mean"],
+            grid_results[p][1]["mean_wait_days"]["ci95"],
+            MMC_REPLICATES,
+            grid_results[p][1]["erlang_c_mean_wait_days"],
+        )
+        for p in GRID
+    ]
     total = combined_chi2(ts, MMC_REPLICATES - 1)
     limit = float(stats.chi2.ppf(AGREEMENT_LEVEL, len(GRID)))
     assert total <= limit, (
         f"the M/M/c grid's combined chi-square is {total:.1f} (limit {limit:.1f}); t by "
-        f"point: {dict(zip(GRID, (round(t, 2) for t in ts), strict=True))}")
+        f"point: {dict(zip(GRID, (round(t, 2) for t in ts), strict=True))}"
+    )
 
 
 @pytest.mark.slow
@@ -210,10 +236,14 @@ def test_model_and_ciw_agree(tmp_path: Path) -> None:
         import verify_mmc_ciw as v
     finally:
         sys.path.pop(0)
-    overrides = [o for o in mmc_overrides(5, 0.8, CIW_CUSTOMERS, 6, seed=3)
-                 if not o.startswith(("experiment=", "progress="))]
+    overrides = [
+        o
+        for o in mmc_overrides(5, 0.8, CIW_CUSTOMERS, 6, seed=3)
+        if not o.startswith(("experiment=", "progress="))
+    ]
     assert v.main([*overrides, "--out", str(tmp_path)]) == 0
     import json
+
     out = json.loads((tmp_path / "mmc_vs_ciw.json").read_text())
     for name in ("model", "ciw"):
         lo, hi = out[name]["mean_wait_days"]["ci95"]
@@ -222,7 +252,8 @@ def test_model_and_ciw_agree(tmp_path: Path) -> None:
     assert abs(t) <= agreement_limit(df), (
         f"model {out['model']['mean_wait_days']} vs ciw {out['ciw']['mean_wait_days']} "
         f"(Erlang C {out['erlang_c_mean_wait_days']:.4f}): Welch t = {t:.2f} on {df:.1f} df, "
-        f"allowed |t| <= {agreement_limit(df):.2f}")
+        f"allowed |t| <= {agreement_limit(df):.2f}"
+    )
     assert (tmp_path / "mmc_vs_ciw.csv").exists()
 
 
@@ -270,16 +301,21 @@ def test_littles_law(little_runs, queue: str) -> None:
         where = f"{queue} queue, seed {seed}"
         assert c.area == pytest.approx(c.L, rel=1e-9, abs=1e-12), (
             f"{where}: time-average queue length {c.L:.6f}, but the episodes' waits inside "
-            f"the window average {c.area:.6f} requests")
+            f"the window average {c.area:.6f} requests"
+        )
         assert c.L == pytest.approx(c.lam * c.W + c.boundary, rel=1e-9, abs=1e-12), (
             f"{where}: L = {c.L:.6f} but lam W + boundary = {c.lam:.5f} x {c.W:.4f} + "
-            f"{c.boundary:.6f} = {c.lam * c.W + c.boundary:.6f}")
+            f"{c.boundary:.6f} = {c.lam * c.W + c.boundary:.6f}"
+        )
         assert abs(c.gap) <= c.half_width, (
             f"{where}: L = {c.L:.4f} vs lam W = {c.lam * c.W:.4f}, {abs(c.gap):.4f} apart, "
-            f"beyond the 95% half-width of L ({c.half_width:.4f})")
+            f"beyond the 95% half-width of L ({c.half_width:.4f})"
+        )
         if queue != "tac_allocation":
-            rho = float(s["specialist_cases"].mean() / (
-                getattr(cfg, queue).max_caseload_per_fte * s["specialist_filled_fte"].mean()))
+            rho = float(
+                s["specialist_cases"].mean()
+                / (getattr(cfg, queue).max_caseload_per_fte * s["specialist_filled_fte"].mean())
+            )
             assert 0.5 <= rho <= 0.95, f"{where}: utilisation {rho:.2f}, not the busy case"
     assert waited >= 150, f"{queue}: only {waited} requests waited over {len(runs)} seeds"
 
@@ -290,8 +326,13 @@ def test_leaving_child_leaves_specialist_queues() -> None:
 
     The queue length and its time-average counter drop with it (no case slots: every
     screened referral waits)."""
-    cfg = make_cfg("years=1", "warmup_years=0", "social_care.max_caseload_per_fte=0",
-                   "camhs.max_caseload_per_fte=0", "need.domain_probability.be_healthy=0.9")
+    cfg = make_cfg(
+        "years=1",
+        "warmup_years=0",
+        "social_care.max_caseload_per_fte=0",
+        "camhs.max_caseload_per_fte=0",
+        "need.domain_probability.be_healthy=0.9",
+    )
     model = ChildrensServicesModel(cfg, 1)
     while (not model.social_care.queue or not model.camhs.queue) and model.t < 364:
         model.step()
@@ -302,7 +343,8 @@ def test_leaving_child_leaves_specialist_queues() -> None:
         model._child_leaves(ep.child, model.t + 1.0, "moved_away")
         assert all(e is not ep for e in svc.queue), f"{svc.name}: the referral stayed queued"
         assert svc.queue_length() == before - 1, (
-            f"{svc.name}: queue length {before} -> {svc.queue_length()} after a child left")
+            f"{svc.name}: queue length {before} -> {svc.queue_length()} after a child left"
+        )
         assert svc.meter.length[0] == svc.queue_length()
         assert ep.id not in svc.holder
     # The run goes on with the remaining queue intact.
@@ -318,8 +360,13 @@ def test_tac_queue_count_matches_waiting_requests(team_model: str) -> None:
     """The weekly ``queue_early_help`` count (kept by the queue meter as requests join and
     leave) equals a direct count of the requests still waiting in the TAC queues, in a
     short-staffed run where queued episodes also close, escalate and leave the area."""
-    cfg = make_cfg(f"team_model={team_model}", "area.children=4000", "years=1",
-                   "warmup_years=1", "area.workforce_scale=0.3")
+    cfg = make_cfg(
+        f"team_model={team_model}",
+        "area.children=4000",
+        "years=1",
+        "warmup_years=1",
+        "area.workforce_scale=0.3",
+    )
     model = ChildrensServicesModel(cfg, 3)
     most = 0.0
     while model.t < model.t_end - 1e-9:
@@ -367,11 +414,14 @@ def test_followup_fills_in_waits_and_leaves_the_window_alone(tmp_path: Path) -> 
     assert list(followed.followed["episode_id"]) == list(plain.episodes["episode_id"])
     for col in ("support_start_day", "allocation_day", "identification_day"):
         assert followed.followed[col].notna().sum() >= plain.episodes[col].notna().sum()
-    assert (followed.followed["support_start_day"].max()
-            > plain.episodes["support_start_day"].max())
+    assert followed.followed["support_start_day"].max() > plain.episodes["support_start_day"].max()
     a, b = flatten(plain.summary), flatten(followed.summary)
-    assert {k for k in a if not k.startswith("delay_days.")
-            and not (a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])))} == set()
+    assert {
+        k
+        for k in a
+        if not k.startswith("delay_days.")
+        and not (a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])))
+    } == set()
     grew = 0
     for name in ("onset_to_support", "request_to_allocation", "onset_to_identification"):
         assert b[f"delay_days.{name}.n"] >= a[f"delay_days.{name}.n"], name
@@ -382,5 +432,7 @@ def test_followup_fills_in_waits_and_leaves_the_window_alone(tmp_path: Path) -> 
     write_scenario(tmp_path, cfg, ScenarioResult(cfg.team_model.name, [followed]))
     out = pd.read_parquet(tmp_path / "episodes_followed.parquet")
     assert len(out) == len(followed.followed)
-    assert out["support_start_day"].notna().sum() == followed.followed[
-        "support_start_day"].notna().sum()
+    assert (
+        out["support_start_day"].notna().sum()
+        == followed.followed["support_start_day"].notna().sum()
+    )

@@ -70,28 +70,31 @@ class TeamModel(ABC):
         ``tac_posts`` marks the non-specialist posts of professions that join TACs.
         """
 
-    def _split_core(self, wf: Workforce, tac_posts: np.ndarray, pool_of_locality: bool
-                    ) -> None:
+    def _split_core(self, wf: Workforce, tac_posts: np.ndarray, pool_of_locality: bool) -> None:
         """Shared structure: in each pool and profession, the first ``core_share`` of
         posts are core members giving ``core_time_share`` of their hours (at least their
         profession's targeted share); the rest give their targeted share times
         ``member_time_share`` and join after ``member_join_delay_days``."""
         p = self.params
         wf.pool[tac_posts] = wf.locality[tac_posts] if pool_of_locality else 0
-        for key in {(int(a), int(b)) for a, b in zip(wf.pool[tac_posts], wf.prof[tac_posts])}:
+        for key in {
+            (int(a), int(b)) for a, b in zip(wf.pool[tac_posts], wf.prof[tac_posts], strict=True)
+        }:
             # Universal staff (teachers' pastoral colleagues, health visitors, school
             # nurses, early years) stay in their settings: only targeted services'
             # posts can be core members ([DCSF 2008] case studies 1 and 2).
-            ids = np.nonzero(tac_posts & ~wf.universal & (wf.pool == key[0])
-                             & (wf.prof == key[1]))[0]
+            ids = np.nonzero(tac_posts & ~wf.universal & (wf.pool == key[0]) & (wf.prof == key[1]))[
+                0
+            ]
             k = int(round(p.core_share * len(ids)))
             wf.core[ids[:k]] = True
         targeted = wf.targeted[tac_posts]
-        wf.ma_share[tac_posts] = np.where(wf.core[tac_posts],
-                                          np.maximum(p.core_time_share, targeted),
-                                          np.minimum(targeted * p.member_time_share, 1.0))
-        wf.join_delay[tac_posts] = np.where(wf.core[tac_posts], 0.0,
-                                            p.member_join_delay_days)
+        wf.ma_share[tac_posts] = np.where(
+            wf.core[tac_posts],
+            np.maximum(p.core_time_share, targeted),
+            np.minimum(targeted * p.member_time_share, 1.0),
+        )
+        wf.join_delay[tac_posts] = np.where(wf.core[tac_posts], 0.0, p.member_join_delay_days)
 
     def pool_of(self, episode: Episode) -> int:
         """The capacity pool an episode draws members from."""

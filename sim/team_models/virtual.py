@@ -38,8 +38,9 @@ class Virtual(TeamModel):
         wf.ma_share[mgr] = 1.0
         self._manager = {int(wf.locality[m]): int(m) for m in mgr}
         named = tac_posts & wf.core
-        self._named = {loc: np.nonzero(named & (wf.locality == loc))[0].tolist()
-                       for loc in self._manager}
+        self._named = {
+            loc: np.nonzero(named & (wf.locality == loc))[0].tolist() for loc in self._manager
+        }
 
     def receiver(self, episode: Episode, pick: Pick) -> int:
         """A request that needs resources goes to the area's manager for the panel; the
