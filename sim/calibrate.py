@@ -30,11 +30,12 @@ With ``apply=true`` the block between the markers ``# >>> calibrated`` and
 
 Metrics (all per replicate, over the observation period)
 --------------------------------------------------------
-referrals_per_10k
+referrals_per_10k_received_in_period
     referrals received by children's social care during the observation period, per
     10,000 children a year (the DfE definition: every referral received in the year,
     whenever the need began). ``summary.json``'s ``referrals_per_10k`` counts only the
-    referrals of episodes that began in the observation period, and so is lower.
+    referrals of episodes that began in the observation period, and so is lower; it is
+    reported beside the fit as ``referrals_per_10k_onset_in_period``.
 caseload_per_social_worker
     cases held by case-holding social workers per filled FTE (``summary.json``).
 sw_vacancy_rate
@@ -90,7 +91,7 @@ __all__ = [
 CALIBRATION_FILE: Path = CONFIG_DIR / "calibration" / "calibration.yaml"
 #: Metrics a target may name.
 FIT_METRICS: tuple[str, ...] = (
-    "referrals_per_10k",
+    "referrals_per_10k_received_in_period",
     "caseload_per_social_worker",
     "sw_vacancy_rate",
     "sw_turnover_rate",
@@ -363,7 +364,7 @@ def calibration_metrics(cfg: Config, seed: int | np.random.SeedSequence) -> dict
     sw = series[series["profession"] == "social_worker"]
     fte = float(sw["fte"].sum())
     out = {
-        "referrals_per_10k": referrals / cfg.area.children * 10_000 / cfg.years,
+        "referrals_per_10k_received_in_period": referrals / cfg.area.children * 10_000 / cfg.years,
         "caseload_per_social_worker": s["caseload_per_social_worker"],
         "sw_vacancy_rate": float((sw["vacant_fte"] + sw["agency_fte"]).sum() / fte)
         if fte > 0

@@ -89,12 +89,13 @@ def test_spec_declares_parameters_and_cited_targets(area: str) -> None:
 
 def test_target_loss_by_hand() -> None:
     """Loss = sum of ((x - value) / half-width)^2; a missing metric costs 100."""
-    a = Target("a", "referrals_per_10k", 500.0, 400.0, 600.0, "", "")
+    ref = "referrals_per_10k_received_in_period"
+    a = Target("a", ref, 500.0, 400.0, 600.0, "", "")
     b = Target("b", "sw_vacancy_rate", 0.2, 0.1, 0.3, "", "")
-    assert target_loss({"referrals_per_10k": 500.0, "sw_vacancy_rate": 0.2}, [a, b]) == 0.0
-    got = target_loss({"referrals_per_10k": 700.0, "sw_vacancy_rate": 0.15}, [a, b])
+    assert target_loss({ref: 500.0, "sw_vacancy_rate": 0.2}, [a, b]) == 0.0
+    got = target_loss({ref: 700.0, "sw_vacancy_rate": 0.15}, [a, b])
     assert math.isclose(got, 4.0 + 0.25), got
-    assert target_loss({"referrals_per_10k": math.nan}, [a]) == 100.0
+    assert target_loss({ref: math.nan}, [a]) == 100.0
     assert a.passes(400.0) and a.passes(600.0) and not a.passes(600.1)
     assert not a.passes(math.nan)
 
@@ -167,7 +168,9 @@ def test_observation_period_referrals_at_least_onset_based() -> None:
     cfg = build_config(["area=test", *TINY])
     m = calibration_metrics(cfg, 3)
     assert set(FIT_METRICS) | set(PATTERN_METRICS) <= set(m)
-    assert m["referrals_per_10k"] >= m["referrals_per_10k_onset_in_period"] > 0, m
+    received = m["referrals_per_10k_received_in_period"]
+    onset = m["referrals_per_10k_onset_in_period"]
+    assert received >= onset > 0, m
     assert 0 <= m["sw_vacancy_rate"] <= 1 and 0 <= m["prevalence_open_needs"] <= 1, m
 
 
