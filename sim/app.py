@@ -32,7 +32,7 @@ import mesa
 from sim.config import CONFIG_DIR, compose, validate
 from sim.model import ChildrensServicesModel
 from sim.plots import LABELS, OKABE_ITO
-from sim.summary import WORK_ACTIVITIES
+from sim.summary import WORK_ACTIVITIES, early_identification_rate
 
 #: Areas offered (the presets in ``configs/area``), smallest first.
 AREAS: tuple[str, ...] = tuple(
@@ -155,20 +155,11 @@ class DashboardModel(mesa.Model):
 
     def early_identification_percent(self) -> float:
         """Needs that emerged at Tier 2 since observation began and were identified before
-        reaching Tier 3, as a percentage of all of them so far (``docs/metrics.md``,
-        ``early_identification_rate``, counted so far)."""
-        eps = [
-            e for e in self.inner.episodes if e.onset >= 0 and not e.step_down and e.onset_tier == 2
-        ]
-        if not eps:
-            return math.nan
-        early = sum(
-            1
-            for e in eps
-            if not math.isnan(e.t_identified)
-            and (math.isnan(e.t_tier3) or e.t_identified <= e.t_tier3)
-        )
-        return 100.0 * early / len(eps)
+        reaching Tier 3, as a percentage of all of them so far: ``early_identification_rate``
+        (``docs/metrics.md``), computed by the same function as ``summary.json``'s
+        (:func:`sim.summary.early_identification_rate`) from the episodes table as it
+        stands now."""
+        return 100.0 * early_identification_rate(self.inner.episodes_table())
 
     def open_needs_per_1000(self) -> float:
         """Children with an open need episode per 1,000 children."""

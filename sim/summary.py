@@ -54,6 +54,34 @@ def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.busday_count(s, e).astype(float)
 
 
+def early_identification_rate(episodes: pd.DataFrame) -> float:
+    """Share of Tier 2 needs identified before they reached Tier 3.
+
+    The one computation of ``early_identification_rate`` (``docs/metrics.md``):
+    :func:`replicate_summary` applies it to a replicate's episodes, the dashboard
+    (``sim.app``) to the episodes so far.
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame
+        Episodes with onset on or after day 0, with the ``episodes`` columns
+        ``step_down``, ``onset_tier``, ``identification_day`` and ``tier3_day``.
+
+    Returns
+    -------
+    float
+        Among the episodes that are not step-downs and began at Tier 2, the share with
+        ``identification_day`` not NaN and (``tier3_day`` NaN or ``identification_day``
+        <= ``tier3_day``); episodes still open or resolved without being identified
+        count as not identified early. NaN when there is no such episode.
+    """
+    fresh = episodes[~episodes["step_down"]]
+    tier2 = fresh[fresh["onset_tier"] == 2]
+    ident = tier2["identification_day"]
+    early = ident.notna() & (tier2["tier3_day"].isna() | (ident <= tier2["tier3_day"]))
+    return float(early.mean()) if len(tier2) else math.nan
+
+
 def replicate_summary(
     episodes: pd.DataFrame,
     series: pd.DataFrame,
@@ -80,10 +108,7 @@ def replicate_summary(
     ep = episodes
     out: dict[str, Any] = {}
     fresh = ep[~ep["step_down"]]
-    tier2 = fresh[fresh["onset_tier"] == 2]
-    ident = tier2["identification_day"]
-    early = ident.notna() & (tier2["tier3_day"].isna() | (ident <= tier2["tier3_day"]))
-    out["early_identification_rate"] = float(early.mean()) if len(tier2) else math.nan
+    out["early_identification_rate"] = early_identification_rate(ep)
     out["identification_rate"] = (
         float(fresh["identification_day"].notna().mean()) if len(fresh) else math.nan
     )
