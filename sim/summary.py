@@ -1,6 +1,7 @@
 """Headline metrics of a run, and their confidence intervals over replicates.
 
-Every metric is defined in ``docs/metrics.md`` with its unit. Functions here take the
+Every metric is registered in :mod:`sim.metrics` (name, definition, unit, label) and
+defined at length in ``docs/metrics.md``; this module computes them. Functions here take the
 tables a model produces (``episodes``, ``series``) and return plain dictionaries of
 floats, so summaries serialise to JSON byte-identically for the same inputs.
 """
@@ -57,9 +58,9 @@ def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 def early_identification_rate(episodes: pd.DataFrame) -> float:
     """Share of Tier 2 needs identified before they reached Tier 3.
 
-    The one computation of ``early_identification_rate`` (``docs/metrics.md``):
-    :func:`replicate_summary` applies it to a replicate's episodes, the dashboard
-    (``sim.app``) to the episodes so far.
+    The one computation of ``early_identification_rate`` (``sim.metrics``,
+    ``docs/metrics.md``): :func:`replicate_summary` applies it to a replicate's
+    episodes, the dashboard (``sim.app``) to the episodes so far.
 
     Parameters
     ----------
