@@ -46,9 +46,10 @@ from sim.sensitivity import (  # noqa: E402
     output_values,
     plot_mu_star_sigma,
 )
+from sim.team_models import REGISTRY  # noqa: E402
 
 OWN_OPTIONS = ("trajectories", "levels", "team_models", "factors", "out", "morris_seed")
-TEAM_MODELS = ("co_located", "virtual", "tac_only")
+TEAM_MODELS = tuple(REGISTRY)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ import pandas as pd
 from sim.config import ConfigError, compose, validate
 from sim.params import DOMAINS
 from sim.runner import run_replicate
+from sim.team_models import REGISTRY
 
 #: Seeds the margins are measured on, besides each test's own (the calibration check
 #: uses the configuration's seed, 20080; the M/M/c tests seed 1; the ciw test seed 3;
@@ -111,7 +112,7 @@ def monotonicity_margins(seeds: tuple[int, ...]) -> list[dict]:
     support wait (the test allows at most +1 day) and in the mean queue (at most +0.5),
     at each of the test's seeds 1-3 and at ``seeds``."""
     rows = []
-    for tm in ("co_located", "virtual", "tac_only"):
+    for tm in REGISTRY:
 
         def change(seed: int, tm: str = tm) -> tuple[float, float]:
             out = []

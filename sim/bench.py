@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.config import compose, validate
 from sim.model import ChildrensServicesModel
+from sim.team_models import REGISTRY
 
 
 class _TrivialAgent(mesa.Agent):
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
         default=52,
         help="weeks of the plain loop actually run (scaled to the horizon)",
     )
-    ap.add_argument("--team-models", default="co_located,virtual,tac_only")
+    ap.add_argument("--team-models", default=",".join(REGISTRY))
     ap.add_argument(
         "--scaling-years", type=float, default=3.0, help="observed years of the scaling runs"
     )
