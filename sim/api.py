@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import metrics as registry
 from sim.config import compose, validate
 from sim.params import Config
 from sim.runner import ScenarioResult, run_comparison
@@ -71,21 +72,26 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "staff_cost",
 )
 
-#: Plain-English labels with units, for tables and axes.
+#: Plain-English labels with the unit of the values in :func:`metric_table` (as written,
+#: not scaled), for tables and axes; from the registry (``sim.metrics``).
 METRIC_LABELS: dict[str, str] = {
-    "early_identification_rate": "Needs identified before escalating (share)",
-    "identification_rate": "Needs identified at all (share)",
-    "delay_days.onset_to_identification.median": "Need emerges → identified (median days)",
-    "delay_days.identification_to_assessment.median": "Identified → CAF complete (median days)",
-    "delay_days.assessment_to_tac_meeting.median": "CAF complete → TAC meeting (median days)",
-    "delay_days.tac_meeting_to_support.median": "TAC meeting → support (median days)",
-    "delay_days.onset_to_support.median": "Need emerges → support starts (median days)",
-    "delay_days.request_to_allocation.median": "Support requested → members allocated "
-    "(median days)",
-    "referrals_per_10k": "Referrals to social care (per 10,000 children a year)",
-    "unmet_demand_hours": "Unmet demand (hours a year)",
-    "staff_cost": "Cost of multi-agency and specialist work (£ a year)",
+    m: registry.axis_label(m, scaled=False)
+    for m in ("early_identification_rate", "identification_rate", *HEADLINE_METRICS)
 }
+
+
+def _metric_label(metric: str, scale: float = 1.0) -> str:
+    """Axis label of a metric whose values are multiplied by ``scale``.
+
+    The registry's label with the displayed unit when ``scale`` is the registry's display
+    scale, with the written unit when it is 1, without a unit otherwise; an unregistered
+    name is returned as it is.
+    """
+    if not registry.is_registered(metric):
+        return metric
+    if scale == registry.scale(metric):
+        return registry.axis_label(metric)
+    return registry.axis_label(metric, scaled=False) if scale == 1.0 else registry.label(metric)
 
 
 def configure(*overrides: str) -> Config:
@@ -537,10 +543,10 @@ def grid_plot(
                     bar.set_linewidth(2)
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
-    axes[0][0].set_ylabel(ylabel or METRIC_LABELS.get(metric, metric))
+    axes[0][0].set_ylabel(ylabel or _metric_label(metric, scale))
     fig.suptitle(
         title
-        or METRIC_LABELS.get(metric, metric)
+        or _metric_label(metric, scale)
         + "\n(mean over replicates; whiskers 95% CI; outline: the area's own model)",
         fontsize=10,
     )
@@ -581,7 +587,7 @@ def delay_grid_plot(table: pd.DataFrame, stages: Sequence[str] | None = None) ->
                 color=_colour(m, i),
                 label=_label(m),
             )
-        ax.set_ylabel("Median delay (days)")
+        ax.set_ylabel(registry.axis_label("delay_days.<stage>.median"))
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
     axes[-1, 0].set_xticks(x, [STAGE_LABELS.get(s, s) for s in stages], fontsize=8)
     axes[0, 0].legend(frameon=False, fontsize=8, ncol=len(models))
@@ -623,7 +629,7 @@ def paired_plot(
             err = np.nan_to_num([[m - row["ci_low"] * k], [row["ci_high"] * k - m]])
             ax.errorbar(m, yi, xerr=err, fmt="o", color=_colour(key[1]), capsize=4)
         ax.axvline(0, color="grey", linewidth=0.8)
-        ax.set_title(labels.get(metric, METRIC_LABELS.get(metric, metric)), fontsize=9)
+        ax.set_title(labels.get(metric, _metric_label(metric, k)), fontsize=9)
         ax.set_xlabel("Difference from the area's own model")
     axes[0][0].set_yticks(
         y, [f"{a.replace('_', ' ').title()}: {_label(t)}" for a, t in keys], fontsize=8
@@ -684,6 +690,7 @@ def utilisation_grid_plot(table: pd.DataFrame) -> Figure:
     the half-width of its 95% confidence interval.
     """
     plt = _plt()
+    k = registry.scale("utilisation.<profession>")
     areas = list(dict.fromkeys(table["area"]))
     models = list(dict.fromkeys(table["team_model"]))
     profs = sorted(dict.fromkeys(table["profession"]))
@@ -705,11 +712,11 @@ def utilisation_grid_plot(table: pd.DataFrame) -> Figure:
             mean.reindex(index=profs, columns=models),
             half.reindex(index=profs, columns=models),
         )
-        values = mean.to_numpy(float) * 100
+        values = mean.to_numpy(float) * k
         im = ax.imshow(values, cmap="cividis", vmin=0, vmax=100, aspect="auto")
         for (r, c), v in np.ndenumerate(values):
             if not np.isnan(v):
-                h = half.iat[r, c] * 100
+                h = half.iat[r, c] * k
                 text = f"{v:.0f}" + ("" if np.isnan(h) else f"±{h:.0f}")
                 ax.text(
                     c,
@@ -725,7 +732,7 @@ def utilisation_grid_plot(table: pd.DataFrame) -> Figure:
         )
         ax.set_title(area.replace("_", " ").title() + "-style area", fontsize=10)
     axes[0][0].set_yticks(range(len(profs)), [p.replace("_", " ") for p in profs], fontsize=8)
-    fig.colorbar(im, ax=list(axes[0]), label="Multi-agency hours in use (% of available)")
+    fig.colorbar(im, ax=list(axes[0]), label=registry.axis_label("utilisation.<profession>"))
     fig.suptitle("Utilisation by profession (mean ± 95% CI half-width, per cent)", fontsize=10)
     return _done(fig)
 

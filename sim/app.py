@@ -29,6 +29,7 @@ from typing import Any
 
 import mesa
 
+from sim import metrics as registry
 from sim.config import CONFIG_DIR, compose, validate
 from sim.model import ChildrensServicesModel
 from sim.plots import LABELS, OKABE_ITO
@@ -40,15 +41,16 @@ AREAS: tuple[str, ...] = tuple(
 )
 #: Team models offered (``configs/team_model``).
 TEAM_MODELS: tuple[str, ...] = ("co_located", "virtual", "tac_only")
-#: Professions whose weekly utilisation is drawn (those that carry most TAC work).
+#: Professions whose weekly utilisation is drawn (those that carry most TAC work), with
+#: their names on the chart.
 UTILISATION_PROFESSIONS: dict[str, str] = {
-    "family_support": "Family support workers",
-    "health_visitor": "Health visitors",
-    "school_nurse": "School nurses",
-    "social_worker": "Social workers",
+    p: registry.PROFESSION_LABELS[p]
+    for p in ("family_support", "health_visitor", "school_nurse", "social_worker")
 }
-#: Measure names in the DataCollector (and on the charts).
-EARLY = "Identified before escalating (%)"
+#: Measure names in the DataCollector (and on the charts). The early identification
+#: measure is the registered metric ``early_identification_rate`` (``sim.metrics``),
+#: counted so far and shown in per cent.
+EARLY = registry.axis_label("early_identification_rate")
 WAIT_TAC = "Children waiting for a TAC member"
 WAIT_SPECIALIST = "Referrals waiting in social care and CAMHS"
 OPEN_NEEDS = "Children with an open need (per 1,000)"
@@ -107,6 +109,7 @@ class DashboardModel(mesa.Model):
         while self.inner.t < -1e-9:  # the warm-up: not shown
             self.inner.step()
         self._work_cols = [f"hours_{a}" for a in WORK_ACTIVITIES]
+        self._utilisation_scale = registry.scale("utilisation.<profession>")
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "Week": lambda m: m.inner.t / 7.0,
@@ -150,16 +153,18 @@ class DashboardModel(mesa.Model):
         for r in self._latest_rows():
             if r["profession"] == profession:
                 cap = r["ma_capacity_hours"]
-                return 100.0 * sum(r[c] for c in self._work_cols) / cap if cap > 0 else math.nan
+                used = sum(r[c] for c in self._work_cols)
+                return self._utilisation_scale * used / cap if cap > 0 else math.nan
         return math.nan
 
     def early_identification_percent(self) -> float:
         """Needs that emerged at Tier 2 since observation began and were identified before
-        reaching Tier 3, as a percentage of all of them so far: ``early_identification_rate``
-        (``docs/metrics.md``), computed by the same function as ``summary.json``'s
-        (:func:`sim.summary.early_identification_rate`) from the episodes table as it
-        stands now."""
-        return 100.0 * early_identification_rate(self.inner.episodes_table())
+        reaching Tier 3, as a percentage of all of them so far: the metric
+        ``early_identification_rate`` (``sim.metrics``), computed by the same function as
+        ``summary.json``'s (:func:`sim.summary.early_identification_rate`) from the
+        episodes table as it stands now."""
+        rate = early_identification_rate(self.inner.episodes_table())
+        return registry.scale("early_identification_rate") * rate
 
     def open_needs_per_1000(self) -> float:
         """Children with an open need episode per 1,000 children."""
@@ -333,7 +338,7 @@ def components() -> list:
             {EARLY: OKABE_ITO[0]},
             post_process=_axes(
                 "Needs identified before reaching Tier 3 (so far)",
-                "Needs identified early (%)",
+                EARLY,
                 (0, 100),
             ),
         ),
@@ -348,8 +353,8 @@ def components() -> list:
         make_plot_component(
             dict(zip(UTILISATION_PROFESSIONS.values(), OKABE_ITO[:4], strict=True)),
             post_process=_axes(
-                "Use of multi-agency hours, by profession",
-                "Hours in use (% of available)",
+                "Use of multi-agency hours in the week, by profession",
+                registry.axis_label("utilisation.<profession>"),
                 (0, 100),
             ),
         ),

@@ -30,6 +30,9 @@ With ``apply=true`` the block between the markers ``# >>> calibrated`` and
 
 Metrics (all per replicate, over the observation period)
 --------------------------------------------------------
+Every metric below and in :data:`PATTERN_METRICS` is registered in :mod:`sim.metrics`
+with its definition and unit (and defined in ``docs/metrics.md``).
+
 referrals_per_10k_received_in_period
     referrals received by children's social care during the observation period, per
     10,000 children a year (the DfE definition: every referral received in the year,
@@ -64,6 +67,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import metrics as registry
 from sim.config import CONFIG_DIR, ConfigError, compose, validate
 from sim.params import Config
 from sim.rng import replicate_seeds
@@ -610,12 +614,14 @@ def apply_to_preset(area: str, block: str, config_dir: Path = CONFIG_DIR) -> Pat
     return path
 
 
-def _fmt(x: Any, metric: str = "") -> str:
+def _fmt(x: Any, metric: str) -> str:
+    """``x`` as the fit report shows it: in per cent for a share (display scale 100 in
+    :mod:`sim.metrics`), else with one decimal."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     x = float(x)
-    if metric.endswith(("_rate", "_share", "timeliness")) or metric.startswith("prevalence"):
-        return f"{100 * x:.1f}%"
+    if registry.scale(metric) == 100.0:
+        return f"{registry.scale(metric) * x:.1f}%"
     return f"{x:.1f}"
 
 

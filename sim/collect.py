@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import metrics as registry
 from sim.summary import flatten as _flatten
 from sim.sweep import FAILURE, MARKER, normalise_overrides, sweep_jobs_from_folder
 from sim.sweep import read_json as _load
@@ -231,13 +232,17 @@ if __name__ == "__main__":
 
 
 # ------------------------------------------------------------------ experiments
-#: Headline metrics the Expert Group's experiments report: column, label, unit, scale.
-HEADLINE: tuple[tuple[str, str, str, float], ...] = (
-    ("early_identification_rate", "Early identification", "percentage points", 100.0),
-    ("delay_days.onset_to_support.median", "End-to-end delay (median)", "days", 1.0),
-    ("staff_cost", "Staff cost of multi-agency work", "£ thousand a year", 1e-3),
-    ("referrals_per_10k", "Referrals to social care", "per 10,000 children a year", 1.0),
-    ("unmet_demand_hours", "Unmet demand", "thousand hours a year", 1e-3),
+#: Headline metrics the Expert Group's experiments report: column, label, unit of a
+#: displayed difference, display scale (all from the registry, ``sim.metrics``).
+HEADLINE: tuple[tuple[str, str, str, float], ...] = tuple(
+    (m, registry.label(m), registry.difference_unit(m), registry.scale(m))
+    for m in (
+        "early_identification_rate",
+        "delay_days.onset_to_support.median",
+        "staff_cost",
+        "referrals_per_10k",
+        "unmet_demand_hours",
+    )
 )
 
 

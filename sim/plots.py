@@ -16,31 +16,33 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import metrics as registry  # noqa: E402
 from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
 
 #: Okabe-Ito colours, assigned to team models in a fixed order.
 PALETTE = {"co_located": "#0072B2", "virtual": "#E69F00", "tac_only": "#009E73"}
 EXTRA = ["#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Plain names of the team models.
 LABELS = {
     "co_located": "Co-located teams",
     "virtual": "Virtual teams",
     "tac_only": "TAC processes only",
 }
-STAGE_LABELS = {
-    "onset_to_identification": "Need emerges\n→ identified",
-    "identification_to_assessment": "Identified\n→ CAF complete",
-    "assessment_to_tac_meeting": "CAF complete\n→ TAC meeting",
-    "tac_meeting_to_support": "TAC meeting\n→ support starts",
-    "onset_to_support": "End to end:\nneed → support",
-    "request_to_allocation": "Support requested\n→ members allocated",
-}
+#: Tick labels of the pathway stages: the registry's stage labels (``sim.metrics``) on
+#: two lines.
+STAGE_LABELS = {s: text.replace(" → ", "\n→ ") for s, text in registry.STAGE_LABELS.items()}
+
+
+#: The registered family of utilisation metrics (``sim.metrics``).
+UTILISATION = "utilisation.<profession>"
 
 
 def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
     """Heatmap of utilisation shares (profession rows x team model columns, 0-1)."""
     values = grid.to_numpy(dtype=float)
+    k = registry.scale(UTILISATION)
     fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(labels), 0.4 * len(grid) + 1.5))
-    im = ax.imshow(values * 100, cmap="cividis", vmin=0, vmax=100, aspect="auto")
+    im = ax.imshow(values * k, cmap="cividis", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
     for (r, c), v in np.ndenumerate(values):
@@ -48,13 +50,13 @@ def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
             ax.text(
                 c,
                 r,
-                f"{v * 100:.0f}%",
+                f"{v * k:.0f}%",
                 ha="center",
                 va="center",
                 color="white" if v < 0.6 else "black",
                 fontsize=8,
             )
-    fig.colorbar(im, ax=ax, label="Multi-agency hours in use (% of available)")
+    fig.colorbar(im, ax=ax, label=registry.axis_label(UTILISATION))
     ax.set_title("Workforce utilisation by profession")
     return fig
 
@@ -102,26 +104,28 @@ def early_identification_figure(table: pd.DataFrame) -> plt.Figure:
     -------
     matplotlib.figure.Figure
     """
+    metric = "early_identification_rate"
+    k = registry.scale(metric)
     if "area" in table.columns and table["area"].nunique() > 1:
         return _grouped_by_area(
             table,
-            "early_identification_rate",
-            100,
-            "Needs identified before escalating (%)",
+            metric,
+            k,
+            registry.axis_label(metric),
             "Early identification by area and team model\n(bars: 95% confidence intervals)",
             ylim=(0, 100),
         )
-    rows = _rows(table, "early_identification_rate")
+    rows = _rows(table, metric)
     models = list(rows.index)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.bar(
         [LABELS.get(m, m) for m in models],
-        rows["mean"].astype(float) * 100,
-        yerr=_err(rows, 100),
+        rows["mean"].astype(float) * k,
+        yerr=_err(rows, k),
         capsize=6,
         color=[colour(m, i) for i, m in enumerate(models)],
     )
-    ax.set_ylabel("Needs identified before escalating (%)")
+    ax.set_ylabel(registry.axis_label(metric))
     ax.set_ylim(0, 100)
     ax.set_title("Early identification by team model\n(bars: 95% confidence intervals)")
     return fig
@@ -163,7 +167,7 @@ def delay_figure(table: pd.DataFrame) -> plt.Figure:
             label=LABELS.get(m, m),
         )
     ax.set_xticks(x, [STAGE_LABELS[s] for s in stages], fontsize=8)
-    ax.set_ylabel("Median delay (days)")
+    ax.set_ylabel(registry.axis_label("delay_days.<stage>.median"))
     ax.set_title("How long each stage takes, by team model (medians; 95% CIs)")
     ax.legend(frameon=False)
     return fig
@@ -212,24 +216,8 @@ def comparison_plots(
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
-#: Plain names of professions (``sim.params.default_professions``).
-PROFESSION_LABELS = {
-    "teacher": "Teachers",
-    "pastoral": "School pastoral staff",
-    "early_years": "Early years practitioners",
-    "health_visitor": "Health visitors",
-    "school_nurse": "School nurses",
-    "gp": "GPs",
-    "police": "Police",
-    "social_worker": "Social workers",
-    "family_support": "Family support workers",
-    "ed_psych": "Educational psychologists",
-    "camhs_worker": "CAMHS practitioners",
-    "ewo": "Education welfare officers",
-    "youth_worker": "Youth workers",
-    "substance_misuse": "Substance misuse workers",
-    "coordinator": "Coordinators",
-}
+#: Plain names of professions (kept with the metric labels in ``sim.metrics``).
+PROFESSION_LABELS = registry.PROFESSION_LABELS
 
 
 def label(name: str) -> str:
@@ -429,7 +417,10 @@ def _clipped_err(rows: pd.DataFrame, scale: float) -> np.ndarray:
     return err
 
 
-def _metric_bars(ax: plt.Axes, table: pd.DataFrame, metric: str, scale: float, ylabel: str) -> None:
+def _metric_bars(ax: plt.Axes, table: pd.DataFrame, metric: str) -> None:
+    """Bars of one registered metric by team model, in its display unit, CIs cut at zero."""
+    scale = registry.scale(metric)
+    ylabel = registry.axis_label(metric, width=26)
     rows = _rows(table, metric)
     models = list(rows.index)
     ax.bar(
@@ -460,27 +451,10 @@ def escalation_figure(table: pd.DataFrame) -> plt.Figure:
     matplotlib.figure.Figure
     """
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.8))
-    _metric_bars(
-        axes[0],
-        table,
-        "escalation_rate",
-        100,
-        "Needs that escalated to a\nhigher tier (% of needs)",
-    )
-    _metric_bars(
-        axes[1],
-        table,
-        "referrals_per_10k",
-        1,
-        "Referrals to social care\n(per 10,000 children a year)",
-    )
-    _metric_bars(
-        axes[2],
-        table,
-        "camhs_referrals_per_10k",
-        1,
-        "Referrals to CAMHS\n(per 10,000 children a year)",
-    )
+    for ax, metric in zip(
+        axes, ("escalation_rate", "referrals_per_10k", "camhs_referrals_per_10k"), strict=True
+    ):
+        _metric_bars(ax, table, metric)
     fig.suptitle(
         "Escalation to specialist services, by team model "
         "(error bars: 95% confidence intervals, cut at zero)",
@@ -521,7 +495,7 @@ def staff_cost_figure(
     models = list(rows.index)
     fig, ax = plt.subplots(figsize=(7.5, 4))
     x = np.arange(len(models))
-    scale = 1e-3
+    scale = registry.scale("staff_cost")
     if series is not None and hourly_cost and years:
         work = [f"hours_{a}" for a in WORK_ACTIVITIES]
         s = series.assign(
@@ -572,7 +546,7 @@ def staff_cost_figure(
         ecolor="black",
     )
     ax.set_xticks(x, [label(m) for m in models])
-    ax.set_ylabel("Staff cost (£ thousand a year)")
+    ax.set_ylabel(registry.axis_label("staff_cost"))
     ax.set_title(
         "Staff cost of multi-agency and specialist work\n"
         "(error bars: 95% confidence intervals of the total, cut at zero)"

@@ -32,34 +32,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import metrics as registry
+
 __all__ = ["ReportError", "RunData", "build_report", "load", "main", "write_report"]
 
 #: Name of the report file written into the folder.
 REPORT_NAME = "report.html"
 
-#: First components of the flat names of headline metrics (docs/metrics.md).
-METRIC_ROOTS = (
-    "early_identification_rate",
-    "identification_rate",
-    "delay_days",
-    "utilisation",
-    "caseload_per_fte",
-    "vacancy_rate",
-    "turnover_rate",
-    "caseload_per_social_worker",
-    "referrals_per_10k",
-    "sc_assessment_timeliness",
-    "sc_assessment_working_days_median",
-    "camhs_referrals_per_10k",
-    "re_referral_rate",
-    "escalation_rate",
-    "closure_share",
-    "unmet_demand_hours",
-    "staff_cost",
-    "prevalence_open_needs",
-    "episodes",
-    "mmc",
-)
+#: First components of the flat names of the metrics in summary.json (``sim.metrics``).
+METRIC_ROOTS = registry.roots(registry.SUMMARY)
 #: Sweep-table columns that describe a job or replicate rather than a parameter.
 BOOKKEEPING = {
     "job",
@@ -114,10 +95,10 @@ class Metric:
         ``{ci}`` the interval, ``{base}`` the baseline.
     up, down : str
         Direction words for a positive and a negative difference.
-    short : str
-        Short name for tables, with its unit.
     subject : str
         The quantity as the subject of a sentence.
+
+    The short name for tables is the registry's (:attr:`short`).
     """
 
     name: str
@@ -126,8 +107,16 @@ class Metric:
     diff: str
     up: str
     down: str
-    short: str
     subject: str
+
+    @property
+    def short(self) -> str:
+        """Short name for tables, with the unit of the table's cells (``sim.metrics``).
+
+        Shares are shown in per cent; money carries its own £, thousand or million, so
+        its unit is the written one.
+        """
+        return registry.axis_label(self.name, scaled=self.kind != "pounds")
 
 
 KEY_METRICS: tuple[Metric, ...] = (
@@ -140,7 +129,6 @@ KEY_METRICS: tuple[Metric, ...] = (
         "their needs escalated ({ci}) than under {base}.",
         "more",
         "fewer",
-        "Identified before needs escalated (%)",
         "the share of children identified before their needs escalated",
     ),
     Metric(
@@ -151,7 +139,6 @@ KEY_METRICS: tuple[Metric, ...] = (
         "{n} {dir} ({ci}) than under {base}.",
         "longer",
         "shorter",
-        "Median wait, need to support (days)",
         "the median wait from a need emerging to support starting",
     ),
     Metric(
@@ -161,7 +148,6 @@ KEY_METRICS: tuple[Metric, ...] = (
         "Under {tm}, {n} {dir} needs escalated to a higher tier ({ci}) than under {base}.",
         "more",
         "fewer",
-        "Needs that escalated (%)",
         "the share of needs that escalated",
     ),
     Metric(
@@ -171,7 +157,6 @@ KEY_METRICS: tuple[Metric, ...] = (
         "Under {tm}, children's social care received {n} {dir} ({ci}) than under {base}.",
         "more",
         "fewer",
-        "Referrals to social care (per 10,000 a year)",
         "the number of referrals to children's social care",
     ),
     Metric(
@@ -182,7 +167,6 @@ KEY_METRICS: tuple[Metric, ...] = (
         "({ci}) than under {base}.",
         "more",
         "less",
-        "Staff cost (£ a year)",
         "the staff cost of multi-agency and specialist work",
     ),
 )
@@ -950,24 +934,22 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
         )
     )
     if data.kind == "sweep":
-        metrics = [
-            (m, lab, s)
-            for m, lab, s in (
-                ("early_identification_rate", "Identified before needs\nescalated (%)", 100),
-                ("delay_days.onset_to_support.median", "Median wait, need to\nsupport (days)", 1),
-                ("escalation_rate", "Needs that escalated (%)", 100),
-                ("staff_cost", "Staff cost (£ thousand a year)", 1e-3),
+        panels = [
+            (m, registry.axis_label(m, width=26), registry.scale(m))
+            for m in (
+                "early_identification_rate",
+                "delay_days.onset_to_support.median",
+                "escalation_rate",
+                "staff_cost",
             )
             if data.sweep is not None and m in data.sweep.columns
         ]
         for p in data.params:
-            stats = sweep_stats(data, p, [m for m, _, _ in metrics])
+            stats = sweep_stats(data, p, [m for m, _, _ in panels])
             figs.append(
                 _figure(
                     f"Effect of {_param_label(p)}",
-                    functools.partial(
-                        plots.sweep_effect_figure, stats, p, metrics, _param_label(p)
-                    ),
+                    functools.partial(plots.sweep_effect_figure, stats, p, panels, _param_label(p)),
                     f"How the main results change as {_param_label(p)} (configuration key "
                     f"{p}) changes. Points are averages over replicates"
                     + (" and over the other swept parameters" if len(data.params) > 1 else "")

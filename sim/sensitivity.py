@@ -8,7 +8,8 @@ never sees SALib. ``experiments/morris.py`` is the command that runs the screeni
 Factors are declared in :data:`MORRIS_FACTORS`: a factor either sets a setting to a value
 in its range (kind ``"value"``) or multiplies the base configuration's value of the
 setting (kind ``"scale"``: every element of a list is multiplied). Outputs are declared
-in :data:`MORRIS_OUTPUTS`, each a headline metric of ``summary.json``.
+in :data:`MORRIS_OUTPUTS`, each a headline metric of ``summary.json`` whose label and
+unit are the registry's (:mod:`sim.metrics`).
 
 Units. With the SALib default (unscaled effects), an elementary effect is the change in
 an output when one factor moves by Δ = p / (2 (p - 1)) of its range (p levels; 2/3 of the
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import metrics as registry
 from sim.params import Config
 
 __all__ = [
@@ -65,12 +67,31 @@ class Factor:
 
 @dataclass(frozen=True)
 class Output:
-    """One output: a metric of a replicate summary, by its path of keys."""
+    """One output: a metric of a replicate summary.
+
+    Attributes
+    ----------
+    name : name in the results (``morris_indices.csv``'s ``output`` column).
+    metric : the metric's flat name in ``summary.json``, registered in :mod:`sim.metrics`.
+    """
 
     name: str
-    keys: tuple[str, ...]
-    label: str
-    unit: str
+    metric: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The path of keys of the metric in a replicate summary."""
+        return tuple(self.metric.split("."))
+
+    @property
+    def label(self) -> str:
+        """The metric's display label (``sim.metrics``)."""
+        return registry.label(self.metric)
+
+    @property
+    def unit(self) -> str:
+        """The metric's unit, which is also the unit of its elementary effects."""
+        return registry.unit(self.metric)
 
 
 #: Inputs screened: demand, workforce level, and the mechanisms by which the team models
@@ -112,24 +133,9 @@ MORRIS_FACTORS: tuple[Factor, ...] = (
 
 #: Outputs analysed, with the unit of their elementary effects.
 MORRIS_OUTPUTS: tuple[Output, ...] = (
-    Output(
-        "early_identification_rate",
-        ("early_identification_rate",),
-        "early identification rate",
-        "share of Tier 2 needs",
-    ),
-    Output(
-        "onset_to_support_median",
-        ("delay_days", "onset_to_support", "median"),
-        "onset to support, median",
-        "days",
-    ),
-    Output(
-        "social_worker_utilisation",
-        ("utilisation", "social_worker"),
-        "social worker utilisation",
-        "share of multi-agency hours",
-    ),
+    Output("early_identification_rate", "early_identification_rate"),
+    Output("onset_to_support_median", "delay_days.onset_to_support.median"),
+    Output("social_worker_utilisation", "utilisation.social_worker"),
 )
 
 
