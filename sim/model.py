@@ -367,7 +367,7 @@ class ChildrensServicesModel(mesa.Model):
         ep = self.episodes[eid]
         if ep.phase == "specialist":
             self.social_care.withdraw(ep, day)
-            if ep.t_sc_referral == ep.t_sc_referral and ep.t_sc_close != ep.t_sc_close:
+            if not math.isnan(ep.t_sc_referral) and math.isnan(ep.t_sc_close):
                 ep.sc_outcome = reason
                 ep.t_sc_close = day
             self._retire(ep, day)
@@ -578,7 +578,7 @@ class ChildrensServicesModel(mesa.Model):
 
     def _identify(self, ep: Episode, day: float, route: str, profession: str) -> None:
         pop = self.population
-        first = ep.t_identified != ep.t_identified
+        first = math.isnan(ep.t_identified)
         if first:
             ep.t_identified = day
             ep.identified_tier = ep.tier
@@ -653,7 +653,7 @@ class ChildrensServicesModel(mesa.Model):
         pop = self.population
         # The first request uses the episode's own variate (common random numbers); a
         # request after an earlier refusal is a fresh decision.
-        u = ep.u_consent if ep.t_consent != ep.t_consent else self.streams["pathway"].random()
+        u = ep.u_consent if math.isnan(ep.t_consent) else self.streams["pathway"].random()
         ep.t_consent = day
         if u >= ep.engagement:
             ep.consent = False
@@ -708,7 +708,7 @@ class ChildrensServicesModel(mesa.Model):
             "be_healthy" in ep.domains
             and ep.tier >= 3
             and ep.age >= 5
-            and ep.t_camhs_referral != ep.t_camhs_referral
+            and math.isnan(ep.t_camhs_referral)
         ):
             self.camhs.refer(ep, day)
         if ep.assessor >= 0 and ep.u_single < cfg.assessment.single_agency_probability:
@@ -905,7 +905,7 @@ class ChildrensServicesModel(mesa.Model):
         held, next_day = self.team_model.review_outcome(day, self.streams["pathway"].random())
         if not held:
             ep.missed_reviews += 1
-            if next_day != next_day:
+            if math.isnan(next_day):
                 next_day = day + self.cfg.support.review_interval_days
         else:
             ep.reviews += 1
