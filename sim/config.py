@@ -46,7 +46,14 @@ from omegaconf.errors import (
     ValidationError,
 )
 
-from sim.params import DOMAINS, Config, default_professions
+from sim.params import (
+    DOMAINS,
+    AreaConfig,
+    Config,
+    MMCConfig,
+    ProfessionConfig,
+    default_professions,
+)
 
 __all__ = [
     "CONFIG_DIR",
@@ -75,7 +82,6 @@ _ERAS = ("2008", "modern")
 _POOL_SCOPES = ("locality", "authority")
 _SERVICES = ("universal", "early_help", "social_care", "camhs")
 _MAX_AGE = 17
-_MMC_MAX_SERVERS = 1000
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?(?:@([34]))?$")
 
@@ -84,7 +90,7 @@ class ConfigError(ValueError):
     """Invalid configuration; ``str()`` is one plain sentence.
 
     The sentence names the key, the value given and what is allowed, e.g.
-    ``area.children = -5 is not allowed: it must be a whole number of at least 1.``
+    ``area.children = -5 is not allowed: it must be a whole number from 1 to 2000000.``
 
     Parameters
     ----------
@@ -308,16 +314,31 @@ _NON_NEGATIVE = _Range(lo=0.0)
 _POSITIVE = _Range(lo=0.0, lo_open=True)
 _AT_LEAST_ONE = _Range(lo=1.0)
 _OPEN_UNIT = _Range(lo=0.0, lo_open=True, hi=1.0, hi_open=True)
-_COUNT = _Range(lo=1, whole=True)
 _WHOLE_NON_NEGATIVE = _Range(lo=0, whole=True)
+#: Sizes of an area's establishment: at least 0, at most the bound in sim/params.py.
+_SCALE = _Range(lo=0.0, hi=AreaConfig.MAX_SCALE)
+#: Horizons in years: at least 0, at most the bound in sim/params.py.
+_HORIZON = _Range(lo=0.0, hi=Config.MAX_YEARS)
 
-#: Whole numbers that are counts (at least 1).
-_COUNT_FIELDS = frozenset(
-    {"area.children", "area.localities", "replicates", "workers", "mmc.servers"}
-)
-#: Numbers with a bound other than "at least 0" or a probability.
+#: Whole numbers that are counts: at least 1, and at most the plausible upper bound
+#: written, with its reason, beside the field in sim/params.py (absurd input such as
+#: area.children=100000000 would otherwise run until killed).
+_COUNT_FIELDS: dict[str, _Range] = {
+    "area.children": _Range(lo=1, hi=AreaConfig.MAX_CHILDREN, whole=True),
+    "area.localities": _Range(lo=1, hi=AreaConfig.MAX_LOCALITIES, whole=True),
+    "replicates": _Range(lo=1, hi=Config.MAX_REPLICATES, whole=True),
+    "workers": _Range(lo=1, hi=Config.MAX_WORKERS, whole=True),
+    "mmc.servers": _Range(lo=1, hi=MMCConfig.MAX_SERVERS, whole=True),
+}
+#: Numbers with a bound other than "at least 0" or a probability. Upper bounds of
+#: horizons and establishment sizes are plausible limits, explained in sim/params.py.
 _SPECIAL_RANGES: dict[str, _Range] = {
-    "years": _POSITIVE,
+    "years": _Range(lo=0.0, lo_open=True, hi=Config.MAX_YEARS),
+    "warmup_years": _HORIZON,
+    "followup_years": _HORIZON,
+    "area.workforce_scale": _SCALE,
+    "area.establishment_scale.*": _SCALE,
+    "professions.*.per_10k": _Range(lo=0.0, hi=ProfessionConfig.MAX_PER_10K),
     "support.review_interval_days": _POSITIVE,
     "workforce.overload_window_weeks": _AT_LEAST_ONE,
     "mmc.utilisation": _OPEN_UNIT,
@@ -369,7 +390,7 @@ def _is_probability(norm: str) -> bool:
 def _range_for(norm: str, t: Any) -> Optional[_Range]:
     """Allowed range of the number at schema path ``norm`` of type ``t``."""
     if t is int:
-        return _COUNT if norm in _COUNT_FIELDS else _WHOLE_NON_NEGATIVE
+        return _COUNT_FIELDS.get(norm, _WHOLE_NON_NEGATIVE)
     if t is float:
         if norm in _SPECIAL_RANGES:
             return _SPECIAL_RANGES[norm]
@@ -421,7 +442,7 @@ def _allowed(parts: Sequence[str]) -> str:
         "need.domain_probability": "a mapping from each outcome domain ("
         + _join(DOMAINS)
         + ") to a number from 0 to 1",
-        "area.establishment_scale": "a mapping from profession names to numbers of at least 0",
+        "area.establishment_scale": "a mapping from profession names to numbers " + _SCALE.bare(),
         "professions": "a mapping from known profession names ("
         + _join(_profession_names())
         + ") to their settings",
@@ -952,11 +973,6 @@ def _check_combinations(cfg: Config) -> None:
             f"the observation period ({_fmt(cfg.years * 365.25)})"
         )
     _check_vacancy_schedule(cfg)
-    if cfg.mmc.enabled and not 1 <= cfg.mmc.servers <= _MMC_MAX_SERVERS:
-        raise ConfigError(
-            f"mmc.servers = {cfg.mmc.servers} is not allowed when mmc.enabled "
-            f"is true: it must be a whole number from 1 to {_MMC_MAX_SERVERS}"
-        )
 
 
 def _check_vacancy_schedule(cfg: Config) -> None:
@@ -1021,8 +1037,9 @@ def validate(cfg: DictConfig) -> Config:
     ConfigError
         On the first problem found: a key the schema does not have (including one added
         with ``+key=value``), a wrong type, an unresolvable interpolation, a count below 1,
-        a negative number, a probability outside [0, 1], a list of the wrong length, an
-        unknown choice, or an inconsistent combination of settings.
+        a negative number, a probability outside [0, 1], a count, horizon or establishment
+        size above its plausible bound (beside the field in :mod:`sim.params`), a list of
+        the wrong length, an unknown choice, or an inconsistent combination of settings.
     """
     if isinstance(cfg, dict):
         cfg = OmegaConf.create(cfg)

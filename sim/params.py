@@ -74,6 +74,11 @@ class ProfessionConfig:
     """
 
     per_10k: float = 0.0
+    #: Largest ``per_10k`` allowed (sim/config.py refuses more): one full-time post per
+    #: child. Assumption: the largest default establishment, teachers, is 300 per 10,000
+    #: children, so only a slip reaches this, and posts (and the time and memory they
+    #: cost) grow with the establishment.
+    MAX_PER_10K = 10_000.0
     hours_per_week: float = 37.0
     service: str = "early_help"
     specialist_share: float = 0.0
@@ -261,8 +266,17 @@ class AreaConfig:
     name: str = "test"
     #: Children under 18 simulated (one simulated child per real child).
     children: int = 5000
+    #: Largest ``children`` allowed (sim/config.py refuses more). Assumption: the largest
+    #: English authority has well under 400,000 children and England about 12 million;
+    #: 2,000,000 leaves room for any area, and stops a slip such as 100000000 (eight times
+    #: England's children), which would run until killed.
+    MAX_CHILDREN = 2_000_000
     #: Localities (co-located teams in Shropshire: 5; ISDAs in West Sussex: 8; [DCSF 2008]).
     localities: int = 2
+    #: Largest ``localities`` allowed. Assumption: even one locality per electoral ward of
+    #: the largest authority (Birmingham: 69 wards) is far below 1,000, and every locality
+    #: adds structure posts to the team models.
+    MAX_LOCALITIES = 1000
     #: Share of families in deprived circumstances (assumption; area-specific).
     deprivation_share: float = 0.2
     #: Mean children per family with children (assumption: about 1.8 in England).
@@ -279,6 +293,11 @@ class AreaConfig:
     workforce_scale: float = 1.0
     #: Per-profession multipliers of the establishment, for sweeps of one profession.
     establishment_scale: dict[str, float] = field(default_factory=dict)
+    #: Largest ``workforce_scale`` and ``establishment_scale`` entry allowed. Assumption:
+    #: workforce questions move establishments by tens of percent (the sensitivity
+    #: analysis spans 0.7-1.3) and tests use 50 to remove capacity limits; 100 times the
+    #: preset is beyond any use, and time and memory grow with the number of posts.
+    MAX_SCALE = 100.0
 
 
 @dataclass
@@ -549,6 +568,9 @@ class MMCConfig:
 
     enabled: bool = False
     servers: int = 1
+    #: Largest ``servers`` allowed. Assumption: the check is of a queue with a handful of
+    #: servers (the experiment uses 5); every server is a post of the model.
+    MAX_SERVERS = 1000
     utilisation: float = 0.8
     mean_service_days: float = 30.0
 
@@ -565,6 +587,11 @@ class Config:
     mode: str = "single"
     seed: int = 20080
     replicates: int = 1
+    #: Largest ``replicates`` allowed. Assumption: 3-5 replicates give the main metrics a
+    #: 5% half-width and 15 the narrowest intervals in use (docs/validation.md, section
+    #: 5); 1,000 is far beyond any precision the model's assumptions support, and each
+    #: replicate costs a whole run.
+    MAX_REPLICATES = 1000
     #: Simulated years observed after the warm-up.
     years: float = 5.0
     #: Years simulated and discarded before observation (docs/odd.md, initialisation).
@@ -573,10 +600,20 @@ class Config:
     #: their later milestones, so that waits are not cut short at its end (delay metrics
     #: only; every other metric is the window's). 0 = stop when the window closes.
     followup_years: float = 0.0
+    #: Largest ``years``, ``warmup_years`` and ``followup_years`` allowed, each.
+    #: Assumption: the main job observes 3 years after an 8-year warm-up (the longest
+    #: warm-up found is 7.7 years, docs/validation.md, section 5) and policy questions look
+    #: a decade ahead; a century is generous, and stops a slip such as years=1e9, which
+    #: would run until killed.
+    MAX_YEARS = 100.0
     #: Show progress bars on stderr.
     progress: bool = True
     #: Workers for replicates and comparisons (1 = serial).
     workers: int = 1
+    #: Largest ``workers`` allowed. More workers than CPUs is allowed (they share the
+    #: CPUs), but each worker is a process holding a whole model. Assumption: the largest
+    #: two-socket servers have under 1,024 logical CPUs, so 10,000 is a slip.
+    MAX_WORKERS = 1024
     need: NeedConfig = field(default_factory=NeedConfig)
     identification: IdentificationConfig = field(default_factory=IdentificationConfig)
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)

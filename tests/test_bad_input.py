@@ -16,6 +16,7 @@ keep the suite fast.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import ConfigError, precheck_argv
+from sim.params import AreaConfig, Config, MMCConfig, ProfessionConfig
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -118,10 +120,10 @@ def test_negative_count(tmp_path: Path) -> None:
     before Hydra creates the sweep folder (which it does before composing any job)."""
     _check_cases(
         [
-            Case(("area.children=-5",), ("area.children = -5", "at least 1")),
-            Case(("replicates=0",), ("replicates = 0", "at least 1")),
-            Case(("-m", "replicates=1,-1"), ("replicates = -1", "at least 1")),
-            Case(("followup_years=-1",), ("followup_years = -1", "at least 0")),
+            Case(("area.children=-5",), ("area.children = -5", "whole number from 1 to")),
+            Case(("replicates=0",), ("replicates = 0", "whole number from 1 to")),
+            Case(("-m", "replicates=1,-1"), ("replicates = -1", "whole number from 1 to")),
+            Case(("followup_years=-1",), ("followup_years = -1", "number from 0 to")),
         ],
         tmp_path,
     )
@@ -190,3 +192,119 @@ def test_inconsistent_combination(tmp_path: Path) -> None:
         ],
         tmp_path,
     )
+
+
+def test_count_above_bound(tmp_path: Path) -> None:
+    """Absurdly large counts, which would run until killed, are refused with the allowed
+    range: eight times England's children, 100,000 replicates, 10,000 workers, and in a
+    sweep one absurd job stops the whole sweep."""
+    _check_cases(
+        [
+            Case(
+                ("area=test", "area.children=100000000"),
+                ("area.children = 100000000", f"whole number from 1 to {AreaConfig.MAX_CHILDREN}"),
+            ),
+            Case(
+                ("area=test", "replicates=100000"),
+                ("replicates = 100000", f"whole number from 1 to {Config.MAX_REPLICATES}"),
+            ),
+            Case(
+                ("area=test", "workers=10000"),
+                ("workers = 10000", f"whole number from 1 to {Config.MAX_WORKERS}"),
+            ),
+            Case(
+                ("area=test", "area.localities=5000"),
+                ("area.localities = 5000", f"from 1 to {AreaConfig.MAX_LOCALITIES}"),
+            ),
+            Case(
+                ("area=test", "mmc.servers=5000"),
+                ("mmc.servers = 5000", f"from 1 to {MMCConfig.MAX_SERVERS}"),
+            ),
+            Case(
+                ("-m", "area=test", "replicates=2,100000"),
+                ("replicates = 100000", f"from 1 to {Config.MAX_REPLICATES}"),
+            ),
+        ],
+        tmp_path,
+    )
+
+
+def test_horizon_above_bound(tmp_path: Path) -> None:
+    """A billion simulated years (or a thousand of warm-up or follow-up) is refused."""
+    most = f"{Config.MAX_YEARS:g}"
+    _check_cases(
+        [
+            Case(
+                ("area=test", "years=1e9"),
+                ("years = 1000000000.0", f"number greater than 0 and at most {most}"),
+            ),
+            Case(
+                ("area=test", "warmup_years=1000"),
+                ("warmup_years = 1000", f"number from 0 to {most}"),
+            ),
+            Case(
+                ("area=test", "followup_years=1000"),
+                ("followup_years = 1000", f"number from 0 to {most}"),
+            ),
+        ],
+        tmp_path,
+    )
+
+
+def test_establishment_above_bound(tmp_path: Path) -> None:
+    """Establishments scaled beyond any use (and so posts by the million) are refused."""
+    scale = f"{AreaConfig.MAX_SCALE:g}"
+    _check_cases(
+        [
+            Case(
+                ("area=test", "area.workforce_scale=1000"),
+                ("area.workforce_scale = 1000", f"number from 0 to {scale}"),
+            ),
+            Case(
+                ("area=test", "+area.establishment_scale.teacher=1000"),
+                ("area.establishment_scale.teacher = 1000", f"number from 0 to {scale}"),
+            ),
+            Case(
+                ("area=test", "professions.teacher.per_10k=1e6"),
+                (
+                    "professions.teacher.per_10k = 1000000.0",
+                    f"number from 0 to {ProfessionConfig.MAX_PER_10K:g}",
+                ),
+            ),
+        ],
+        tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "bound"),
+    [
+        ("area.children", AreaConfig.MAX_CHILDREN),
+        ("area.localities", AreaConfig.MAX_LOCALITIES),
+        ("replicates", Config.MAX_REPLICATES),
+        ("workers", Config.MAX_WORKERS),
+        ("mmc.servers", MMCConfig.MAX_SERVERS),
+        ("years", Config.MAX_YEARS),
+        ("warmup_years", Config.MAX_YEARS),
+        ("followup_years", Config.MAX_YEARS),
+        ("area.workforce_scale", AreaConfig.MAX_SCALE),
+        ("professions.teacher.per_10k", ProfessionConfig.MAX_PER_10K),
+    ],
+)
+def test_bound_is_the_largest_value_allowed(key: str, bound: float) -> None:
+    """Each bound of sim/params.py is itself allowed and the next value up is not, so the
+    message's range is the one enforced. (The bound is only checked, never run.)"""
+    children = ["area.children=2000000"] if key == "area.localities" else []
+    value = f"{bound:g}" if isinstance(bound, float) else str(bound)
+    precheck_argv(["area=test", *children, f"{key}={value}", "hydra.run.dir=."])
+    above = f"{bound * 1.001:g}" if isinstance(bound, float) else str(bound + 1)
+    with pytest.raises(ConfigError, match=f"^{re.escape(key)} = "):
+        precheck_argv(["area=test", *children, f"{key}={above}"])
+
+
+def test_readme_error_example_is_what_the_program_says() -> None:
+    """The bad-input example in README.md ("Running scenarios") is the real message."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"\$ \.venv/bin/python -m sim (\S+)\nerror: (.*)\n", readme)
+    assert m is not None, "README.md has no error example"
+    assert _message((m.group(1),)) == m.group(2)
