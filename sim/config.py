@@ -3,9 +3,10 @@
 Hydra composes ``configs/`` on top of the :class:`sim.params.Config` schema. Hydra and
 OmegaConf catch some bad input (a wrong type, a key that is not in the schema without a
 ``+``) but report it as a multi-line traceback, and they let other bad input through (a
-negative count, a probability above 1, ``+key=value`` for a key the model never reads).
-This module turns every problem into a :class:`ConfigError` whose text is one plain
-sentence naming the key, the value given and what is allowed.
+negative count, a probability above 1, ``+key=value`` for a key the model never reads,
+``years=1e9`` or a hundred million children, which run until killed, an output folder
+that cannot be made). This module turns every problem into a :class:`ConfigError` whose
+text is one plain sentence naming the key, the value given and what is allowed.
 
 Use
 ---
@@ -14,7 +15,8 @@ Use
 - :func:`validate` checks a composed configuration and returns the typed
   :class:`sim.params.Config`.
 - :func:`precheck_argv` checks a command line before Hydra runs (so that bad input stops
-  before any output folder exists), every job of a multirun sweep included.
+  before any output folder exists), every job of a multirun sweep included, and the
+  output folder with :func:`check_output_folder`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import dataclasses
 import functools
 import itertools
 import math
+import os
 import re
+import tempfile
 import typing
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -60,6 +64,7 @@ __all__ = [
     "CONFIG_NAME",
     "MAX_SWEEP_JOBS",
     "ConfigError",
+    "check_output_folder",
     "compose",
     "precheck_argv",
     "register_schema",
@@ -1181,7 +1186,78 @@ def _quote(path: str) -> str:
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def precheck_argv(argv: Sequence[str]) -> None:
+def _output_folder(lines: Sequence[str], config_name: str, key: str) -> Optional[str]:
+    """The output folder at ``key`` (``hydra.run.dir``, ``hydra.sweep.dir``), resolved.
+
+    Composes with the Hydra overrides included, as Hydra will before it makes the folder.
+    Returns None when the folder cannot be worked out here (an interpolation that only a
+    running job can resolve); Hydra then makes it, or reports why not, itself.
+    """
+    from sim.sweep import register_resolvers as register_sweep_resolvers
+
+    register_sweep_resolvers()  # ${pid:} in the sweep folder's name
+    try:
+        cfg = hydra.compose(
+            config_name=config_name, overrides=list(lines), return_hydra_config=True
+        )
+        folder = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
+    except Exception:  # noqa: BLE001 - the task's own errors were reported already
+        return None
+    return None if folder is None else str(folder)
+
+
+def check_output_folder(folder: Union[str, Path], key: str = "hydra.run.dir") -> None:
+    """Check that an output folder can be made and written, before Hydra makes it.
+
+    Hydra makes ``hydra.run.dir`` (``hydra.core.utils.run_job``) or ``hydra.sweep.dir``
+    (its sweeper and launchers) just before the first job and reports a failure as a
+    traceback. This finds the nearest part of ``folder`` that exists and tries what Hydra
+    and the writers will do there: make a folder in it or, when ``folder`` exists, write a
+    file in it. The trial folder or file is removed at once, so nothing is left behind.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The output folder, as Hydra will make it (relative to the working directory).
+    key : str
+        The setting that chose it, named in the message.
+
+    Raises
+    ------
+    ConfigError
+        ``the output folder <folder> cannot be made: ...`` (or ``cannot be written``), as
+        one sentence that says why and which setting chooses another folder.
+    """
+    target = Path(folder)
+    advice = f"choose another folder with {key}=DIR"
+    existing = target
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    verb = "written" if existing == target else "made"
+    if not existing.is_dir():
+        raise ConfigError(
+            f"the output folder {folder} cannot be {verb}: {existing} is not a folder; {advice}"
+        )
+    try:
+        if existing == target:
+            handle, trial = tempfile.mkstemp(dir=target, prefix=".write-check-")
+            os.close(handle)
+            os.unlink(trial)
+        else:
+            os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
+    except OSError as exc:
+        where = (
+            "no file can be written in it"
+            if existing == target
+            else (f"no folder can be made in {existing}")
+        )
+        raise ConfigError(
+            f"the output folder {folder} cannot be {verb}: {where} "
+            f"({exc.strerror or type(exc).__name__}); {advice}"
+        ) from None
+
+
+def precheck_argv(argv: Sequence[str]) -> Optional[Config]:
     """Check a ``python -m sim`` command line before Hydra runs.
 
     Hydra's own flags (``-m``/``--multirun``, ``--cfg``, ``--info``, ``--help``,
@@ -1189,26 +1265,37 @@ def precheck_argv(argv: Sequence[str]) -> None:
     ``--config-name`` and ``--config-dir`` are honoured. For a single run the remaining
     overrides are composed and validated once; for a multirun every job of the sweep is
     composed and validated (as Hydra's basic sweeper would expand it; above
-    :data:`MAX_SWEEP_JOBS` jobs, a covering set in which every swept value occurs). Nothing
-    is checked with ``--version``, ``--shell-completion``, ``--experimental-rerun`` or
-    ``--config-path`` (the configuration then does not come from :data:`CONFIG_DIR`).
+    :data:`MAX_SWEEP_JOBS` jobs, a covering set in which every swept value occurs). Then,
+    unless ``--cfg``, ``--info`` or ``--help`` means nothing runs, the output folder
+    (``hydra.run.dir``, or a sweep's ``hydra.sweep.dir``) is checked with
+    :func:`check_output_folder`. Nothing is checked with ``--version``,
+    ``--shell-completion``, ``--experimental-rerun`` or ``--config-path`` (the
+    configuration then does not come from :data:`CONFIG_DIR`).
 
     Parameters
     ----------
     argv : sequence of str
         The command-line arguments without the program name (``sys.argv[1:]``).
 
+    Returns
+    -------
+    sim.params.Config or None
+        The checked configuration of a single run that Hydra will run; None for a
+        multirun sweep and when nothing will run.
+
     Raises
     ------
     ConfigError
-        On the first problem, as one sentence naming the key and the value given.
+        On the first problem, as one sentence naming the key and the value given, or the
+        output folder that cannot be made.
     """
     argv = [str(a) for a in argv]
     if "--version" in argv:
-        return
+        return None
     args = _parse_argv(argv)
     if args.shell_completion or args.experimental_rerun or args.config_path:
-        return
+        return None
+    runs = not (args.cfg or args.info or args.help or args.hydra_help)
     config_name = args.config_name or CONFIG_NAME
     extra_dirs = [Path(args.config_dir).resolve()] if args.config_dir else []
     with _hydra_session():
@@ -1225,13 +1312,25 @@ def precheck_argv(argv: Sequence[str]) -> None:
                 "hydra.searchpath=[" + ",".join(_quote(f"file://{d}") for d in extra_dirs) + "]"
             ]
         task_lines = [_line(o) for o in task]
-        if not multirun:
-            validate(_compose_in_session(task_lines, config_name, hydra_lines, extra_dirs))
-            return
-        fixed = [_line(o) for o in task if not o.is_sweep_override()]
         other_hydra = [_line(o) for o in hydra_ov if o.key_or_group != "hydra.searchpath"]
+        if not multirun:
+            cfg = validate(_compose_in_session(task_lines, config_name, hydra_lines, extra_dirs))
+            if not runs:
+                return None
+            key = "hydra.run.dir"
+            folder = _output_folder([*task_lines, *hydra_lines, *other_hydra], config_name, key)
+            if folder is not None:
+                check_output_folder(folder, key)
+            return cfg
+        fixed = [_line(o) for o in task if not o.is_sweep_override()]
         params = _config_sweep_params(fixed, [*hydra_lines, *other_hydra], config_name)
         sweep = _parse_each([*params, *task_lines])
         compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)
         for job in _sweep_lists(sweep, MAX_SWEEP_JOBS):
             validate(compose_job(job))
+        if runs:
+            key = "hydra.sweep.dir"
+            folder = _output_folder([*fixed, *hydra_lines, *other_hydra], config_name, key)
+            if folder is not None:
+                check_output_folder(folder, key)
+        return None

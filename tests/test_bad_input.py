@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import ConfigError, precheck_argv
+from sim.config import ConfigError, check_output_folder, precheck_argv
 from sim.params import AreaConfig, Config, MMCConfig, ProfessionConfig
 
 REPO = Path(__file__).resolve().parent.parent
@@ -308,3 +308,52 @@ def test_readme_error_example_is_what_the_program_says() -> None:
     m = re.search(r"\$ \.venv/bin/python -m sim (\S+)\nerror: (.*)\n", readme)
     assert m is not None, "README.md has no error example"
     assert _message((m.group(1),)) == m.group(2)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_output_folder_cannot_be_made(tmp_path: Path) -> None:
+    """An output folder that cannot be made (under /proc, under a regular file) or
+    written (/proc itself) is refused with one sentence naming it, before Hydra makes
+    it (Hydra's own failure is a traceback); a sweep's folder likewise."""
+    afile = tmp_path / "afile"
+    afile.write_text("a regular file\n")
+    _check_cases(
+        [
+            Case(
+                ("area=test", "hydra.run.dir=/proc/nope/x"),
+                (
+                    "the output folder /proc/nope/x cannot be made:",
+                    "no folder can be made in /proc",
+                    "hydra.run.dir=DIR",
+                ),
+            ),
+            Case(
+                ("area=test", f"hydra.run.dir={afile}/x"),
+                (f"the output folder {afile}/x cannot be made:", f"{afile} is not a folder"),
+            ),
+            Case(
+                ("area=test", "hydra.run.dir=/proc"),
+                ("the output folder /proc cannot be written:", "no file can be written in it"),
+            ),
+            Case(
+                ("-m", "area=test", "seed=1,2", "hydra.sweep.dir=/proc/nope/x"),
+                ("the output folder /proc/nope/x cannot be made:", "hydra.sweep.dir=DIR"),
+            ),
+            Case(
+                ("-m", "area=test", "seed=1,2", f"hydra.sweep.dir={afile}/x"),
+                (f"the output folder {afile}/x cannot be made:", f"{afile} is not a folder"),
+            ),
+        ],
+        tmp_path,
+    )
+    assert afile.read_text() == "a regular file\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("case")) == ["afile"]
+
+
+def test_output_folder_check_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A folder that can be made passes, and the check makes nothing (Hydra makes it)."""
+    check_output_folder(tmp_path / "outputs" / "single" / "x")
+    (tmp_path / "existing").mkdir()
+    check_output_folder(tmp_path / "existing")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+    assert not any((tmp_path / "existing").iterdir())
