@@ -22,7 +22,14 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config import CONFIG_DIR, ConfigError, compose, register_schema, validate
+from sim.config import (
+    CONFIG_DIR,
+    ConfigError,
+    compose,
+    estimate_notice,
+    register_schema,
+    validate,
+)
 from sim.params import Config
 from sim.report import write_report
 from sim.runner import run_comparison, run_scenario, write_comparison, write_scenario
@@ -71,7 +78,15 @@ def app(raw: DictConfig) -> None:
 
 
 def _run(cfg: Config, outdir: Path, progress: bool, job: dict | None = None) -> None:
-    """Run one scenario or comparison and write its outputs to ``outdir``."""
+    """Run one scenario or comparison and write its outputs to ``outdir``.
+
+    A sweep job shows its own time and memory estimate when it shows progress bars (a
+    single run's was shown by ``python -m sim`` before Hydra started).
+    """
+    if job is not None and progress:
+        notice = estimate_notice(cfg)
+        if notice is not None:
+            print(f"job {job['job']}: {notice}", file=sys.stderr, flush=True)
     if cfg.mode == "compare":
         cfgs = {
             name: validate(compose(_team_model_overrides(name))) for name in cfg.compare.team_models

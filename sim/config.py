@@ -17,6 +17,8 @@ Use
 - :func:`precheck_argv` checks a command line before Hydra runs (so that bad input stops
   before any output folder exists), every job of a multirun sweep included, and the
   output folder with :func:`check_output_folder`.
+- :func:`estimate` and :func:`estimate_notice`: a rough time and memory estimate of a
+  run, from measured costs per child-year, for ``python -m sim`` to show before it runs.
 """
 
 from __future__ import annotations
@@ -62,10 +64,14 @@ from sim.params import (
 __all__ = [
     "CONFIG_DIR",
     "CONFIG_NAME",
+    "ESTIMATE_MIN_SECONDS",
     "MAX_SWEEP_JOBS",
     "ConfigError",
+    "Estimate",
     "check_output_folder",
     "compose",
+    "estimate",
+    "estimate_notice",
     "precheck_argv",
     "register_schema",
     "validate",
@@ -1280,8 +1286,8 @@ def precheck_argv(argv: Sequence[str]) -> Optional[Config]:
     Returns
     -------
     sim.params.Config or None
-        The checked configuration of a single run that Hydra will run; None for a
-        multirun sweep and when nothing will run.
+        The checked configuration of a single run that Hydra will run (for
+        :func:`estimate_notice`); None for a multirun sweep and when nothing will run.
 
     Raises
     ------
@@ -1334,3 +1340,195 @@ def precheck_argv(argv: Sequence[str]) -> Optional[Config]:
             if folder is not None:
                 check_output_folder(folder, key)
         return None
+
+
+# --------------------------------------------------------------------------- cost estimate
+
+# Measured costs behind :func:`estimate`, on a 2-core x86_64 machine shared with other
+# work (Python 3.11.7), each run in a fresh process.
+# - Simulation time: one replicate of the calibrated Stockport preset (61,900 children,
+#   ``area=stockport years=3 warmup_years=1 team_model=<each>``) three times under each
+#   team model, ``sim.runner.run_replicate`` timed with ``time.process_time``; the
+#   fastest of the three: 23.0 (co-located), 18.7 (virtual) and 26.9 (TAC-only) CPU
+#   microseconds per child-year. The uncalibrated test preset has fewer needs per child
+#   (``area=test area.children=100000``, same years): 14.0, 13.4 and 16.0. The full-scale
+#   benchmark (``python -m sim.bench``: 172,000 children x 13 years on the same machine
+#   unloaded, README "Run times") gives 25, 25 and 29; the figures used are the
+#   benchmark's, rounded up.
+# - Writing: tables, plots and report (``write_scenario`` and ``write_report``, timed the
+#   same way) took 4.0 s CPU after one replicate of 61,900 children x 13 years and 8.9 s
+#   after three: about 3 microseconds per child-year of every replicate. Start-up plus a
+#   tiny run (``python -m sim area=test area.children=1000 years=0.1 warmup_years=0``)
+#   took 5-9 s CPU in all.
+# - Memory: ``area=stockport team_model=co_located years=3 warmup_years=8
+#   followup_years=2``. Resident memory sampled every 0.05 s in one process running
+#   ``sim.runner.run_scenario``: 190 MB before the first model, peaks of 531 MB with
+#   ``replicates=1`` and 1035 MB with ``replicates=3``; fitted, 1.4 KB per child and 0.32
+#   KB per child-year of every replicate run in the process (a replicate's state and
+#   tables stay in memory until the run ends). Sampled every 0.3 s over the processes of
+#   ``python -m sim ... replicates=4``: 1383 MB with ``workers=1`` (estimate 1.3 GB), and
+#   with ``workers=2`` the main process 540 MB and each worker 517-529 MB (estimate 1.6
+#   GB in all), so 0.11 KB per child-year of each replicate a worker returns.
+# - Check: the main job (``python -m sim experiment=compare_team_models``, 3 team models x
+#   5 replicates x 61,900 children x 13 years, 2 workers) is estimated at 3.4 min and 2.5
+#   GB; it took 3 min 31 s on the unloaded machine (README "Run times"), and here, with
+#   the machine shared, 6 min 23 s with a peak of 2.4 GB over its processes.
+
+#: CPU seconds of one replicate per simulated child-year, by team model (measured above).
+_SECONDS_PER_CHILD_YEAR: dict[str, float] = {
+    "co_located": 25e-6,
+    "virtual": 25e-6,
+    "tac_only": 30e-6,
+}
+#: CPU seconds of writing the tables, plots and report, per child-year of each replicate.
+_SECONDS_WRITE_PER_CHILD_YEAR = 3e-6
+#: Seconds of every command besides its replicates (start-up, the report's fixed part).
+_SECONDS_FIXED = 8.0
+#: Resident memory of a process before its first model (Python and its libraries), MB.
+_MB_PROCESS = 200.0
+#: Memory of a running model per child, KB, besides what grows with simulated time
+#: (the fitted 1.4, rounded up).
+_KB_PER_CHILD = 1.5
+#: Memory per child-year of each replicate run in a process, kept until the run ends, KB.
+_KB_PER_CHILD_YEAR = 0.32
+#: Memory per child-year of each replicate returned by a parallel worker, KB.
+_KB_PER_CHILD_YEAR_RETURNED = 0.11
+#: :func:`estimate_notice` is silent for runs estimated to take less than this (seconds).
+ESTIMATE_MIN_SECONDS: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """Rough time and memory of a run, scaled from measured costs (see :func:`estimate`).
+
+    Attributes
+    ----------
+    seconds : wall-clock seconds of the whole command.
+    megabytes : peak resident memory of all its processes together, in MB.
+    team_models : team models run (1, or those of ``compare.team_models``).
+    replicates : replicates of each team model.
+    children : children simulated in each replicate.
+    years : simulated years of each replicate (warm-up, observed and follow-up).
+    at_once : replicates run at the same time (1 = one after another).
+    """
+
+    seconds: float
+    megabytes: float
+    team_models: int
+    replicates: int
+    children: int
+    years: float
+    at_once: int
+
+    def message(self) -> str:
+        """One line: ``estimate: about 3 min and 1.6 GB for 3 team models x ...``."""
+
+        def plural(n: int, word: str) -> str:
+            return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+        at_once = f", {self.at_once} at a time" if self.at_once > 1 else ""
+        return (
+            f"estimate: about {_duration(self.seconds)} and {_memory(self.megabytes)} "
+            f"for {plural(self.team_models, 'team model')} x "
+            f"{plural(self.replicates, 'replicate')} of {self.children:,} children over "
+            f"{self.years:g} years{at_once} (a rough guide, scaled from measured runs; "
+            "progress=false hides it)"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _memory(megabytes: float) -> str:
+    if megabytes < 1000:
+        return f"{megabytes:.0f} MB"
+    return f"{megabytes / 1024:.1f} GB"
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+
+
+def estimate(cfg: Config, cpus: Optional[int] = None) -> Estimate:
+    """Rough time and memory of running ``cfg``, from measured costs per child-year.
+
+    Every replicate costs its team model's measured CPU seconds per simulated child-year
+    (children x warm-up, observed and follow-up years); replicates run ``workers`` at a
+    time, on at most ``cpus`` CPUs; writing the outputs costs a measured amount per
+    child-year of every replicate, and start-up a fixed time. Memory is one process, plus
+    one more for each parallel worker, each holding a model, and what every replicate
+    keeps until the end. The measurements are described beside the constants in this
+    module; a busier or faster machine, or an area with more or fewer needs per child,
+    makes a run longer or shorter than estimated.
+
+    Parameters
+    ----------
+    cfg : sim.params.Config
+        A validated configuration (``mode`` single or compare).
+    cpus : int, optional
+        CPUs available; by default those this process may use.
+
+    Returns
+    -------
+    Estimate
+        The estimate; ``Estimate.message()`` is the line to show.
+    """
+    names = list(cfg.compare.team_models) if cfg.mode == "compare" else [cfg.team_model.name]
+    slowest = max(_SECONDS_PER_CHILD_YEAR.values())
+    years = cfg.warmup_years + cfg.years + cfg.followup_years
+    child_years = cfg.area.children * years
+    per_run = [_SECONDS_PER_CHILD_YEAR.get(n, slowest) * child_years for n in names]
+    runs = len(names) * cfg.replicates
+    processes = min(cfg.workers, runs) if cfg.workers > 1 and runs > 1 else 1
+    on_cpus = min(processes, cpus or _cpus())
+    simulate = max(sum(per_run) * cfg.replicates / on_cpus, max(per_run))
+    write = _SECONDS_WRITE_PER_CHILD_YEAR * child_years * runs
+    seconds = _SECONDS_FIXED + simulate + write
+    model_mb = (_KB_PER_CHILD * cfg.area.children + _KB_PER_CHILD_YEAR * child_years) / 1024
+    if processes == 1:
+        megabytes = _MB_PROCESS + model_mb + _KB_PER_CHILD_YEAR * child_years * (runs - 1) / 1024
+    else:
+        returned = _KB_PER_CHILD_YEAR_RETURNED * child_years * runs / 1024
+        megabytes = _MB_PROCESS + returned + processes * (_MB_PROCESS + model_mb)
+    return Estimate(
+        seconds=seconds,
+        megabytes=megabytes,
+        team_models=len(names),
+        replicates=cfg.replicates,
+        children=cfg.area.children,
+        years=years,
+        at_once=processes,
+    )
+
+
+def estimate_notice(cfg: Config, cpus: Optional[int] = None) -> Optional[str]:
+    """The estimate line to show before running ``cfg``, or None.
+
+    None when ``cfg.progress`` is false or the run is estimated to take less than
+    :data:`ESTIMATE_MIN_SECONDS`.
+
+    Parameters
+    ----------
+    cfg : sim.params.Config
+        A validated configuration.
+    cpus : int, optional
+        CPUs available (see :func:`estimate`).
+
+    Returns
+    -------
+    str or None
+        ``estimate: about ...`` (one line), or None.
+    """
+    if not cfg.progress:
+        return None
+    est = estimate(cfg, cpus)
+    return est.message() if est.seconds >= ESTIMATE_MIN_SECONDS else None

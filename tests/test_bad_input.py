@@ -11,20 +11,35 @@ One test per kind of bad input. Each test checks every example twice:
 The end-to-end half needs ``sim/__main__.py`` (which calls ``precheck_argv`` before Hydra
 starts and prints ``error: <message>``). The subprocesses of one test run in parallel to
 keep the suite fast.
+
+The last tests check the time and memory estimate shown before a long run, without
+running one: the estimating function itself, and ``python -m sim``'s ``main`` with Hydra
+replaced.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
 import sys
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from sim.config import ConfigError, check_output_folder, precheck_argv
+import sim.cli
+from sim.__main__ import main
+from sim.config import (
+    ESTIMATE_MIN_SECONDS,
+    ConfigError,
+    check_output_folder,
+    estimate,
+    estimate_notice,
+    precheck_argv,
+)
 from sim.params import AreaConfig, Config, MMCConfig, ProfessionConfig
 
 REPO = Path(__file__).resolve().parent.parent
@@ -357,3 +372,88 @@ def test_output_folder_check_leaves_nothing_behind(tmp_path: Path) -> None:
     check_output_folder(tmp_path / "existing")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
     assert not any((tmp_path / "existing").iterdir())
+
+
+_LARGE = ("area=test", "area.children=2000000", "years=10", "replicates=3")
+
+
+def test_estimate_scales_with_the_run() -> None:
+    """The estimate grows with children, years, replicates and team models, and
+    parallel workers shorten it (never below one replicate's time)."""
+    small = estimate(precheck_argv(["area=test", "progress=false"]) or Config())
+    assert small.seconds < ESTIMATE_MIN_SECONDS
+    base = precheck_argv(["area=test", "area.children=100000", "hydra.run.dir=."])
+    assert base is not None
+    one = estimate(base, cpus=1)
+    more = {
+        "children": estimate(dataclasses.replace(base, area=AreaConfig(children=200_000)), 1),
+        "years": estimate(dataclasses.replace(base, years=base.years * 3), 1),
+        "replicates": estimate(dataclasses.replace(base, replicates=4), 1),
+        "team models": estimate(dataclasses.replace(base, mode="compare"), 1),
+    }
+    for what, est in more.items():
+        assert est.seconds > one.seconds and est.megabytes > one.megabytes, what
+    serial = estimate(dataclasses.replace(base, replicates=4), cpus=4)
+    parallel = estimate(dataclasses.replace(base, replicates=4, workers=4), cpus=4)
+    assert parallel.seconds < serial.seconds
+    assert parallel.seconds > one.seconds - 1e-9
+
+
+def test_estimate_message() -> None:
+    """A long run gets one line naming the run's size and saying it is rough; a short
+    run, or progress=false, gets none."""
+    cfg = precheck_argv([*_LARGE, "hydra.run.dir=."])
+    assert cfg is not None
+    line = estimate_notice(cfg)
+    assert line is not None and "\n" not in line
+    assert re.match(r"^estimate: about \d+(\.\d)? (s|min|hours|days) and \d+(\.\d)? (MB|GB) ", line)
+    for text in ("1 team model x 3 replicates", "of 2,000,000 children over 13 years", "rough"):
+        assert text in line, (text, line)
+    assert estimate_notice(dataclasses.replace(cfg, progress=False)) is None
+    assert estimate_notice(precheck_argv(["area=test", "hydra.run.dir=."]) or Config()) is None
+
+
+def _no_hydra(calls: list[str]) -> typing.Callable[[], None]:
+    def fake() -> None:
+        calls.append("hydra")
+
+    return fake
+
+
+def test_python_m_sim_prints_the_estimate_before_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m sim`` (its ``main``) prints the estimate of a long run to stderr before
+    it hands over to Hydra, which is replaced here so that nothing runs; with
+    ``progress=false`` it prints nothing."""
+    monkeypatch.chdir(tmp_path)
+    calls: list[str] = []
+    monkeypatch.setattr(sim.cli, "hydra_entry", _no_hydra(calls))
+    monkeypatch.setattr(sys, "argv", ["sim", *_LARGE])
+    main()
+    err = capsys.readouterr().err
+    assert calls == ["hydra"]
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("estimate: about "), err
+    assert "2,000,000 children" in lines[0]
+    monkeypatch.setattr(sys, "argv", ["sim", *_LARGE, "progress=false"])
+    main()
+    assert capsys.readouterr().err == ""
+    assert calls == ["hydra", "hydra"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_job_prints_its_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sweep job that shows progress bars prints its own estimate before it runs (the
+    run itself is replaced here); without progress bars it prints none."""
+    for name in ("run_scenario", "write_scenario", "write_report", "_report"):
+        monkeypatch.setattr(sim.cli, name, lambda *a, **k: None)
+    cfg = precheck_argv([*_LARGE, "hydra.run.dir=."])
+    assert cfg is not None
+    sim.cli._run(cfg, tmp_path, True, {"job": 7})
+    err = capsys.readouterr().err
+    assert err.startswith("job 7: estimate: about ") and err.count("\n") == 1, err
+    sim.cli._run(cfg, tmp_path, False, {"job": 7})
+    assert capsys.readouterr().err == ""
