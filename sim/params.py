@@ -295,9 +295,10 @@ class AreaConfig:
     establishment_scale: dict[str, float] = field(default_factory=dict)
     #: Largest ``workforce_scale`` and ``establishment_scale`` entry allowed. Assumption:
     #: workforce questions move establishments by tens of percent (the sensitivity
-    #: analysis spans 0.7-1.3) and tests use 50 to remove capacity limits; 100 times the
-    #: preset is beyond any use, and time and memory grow with the number of posts.
-    MAX_SCALE = 100.0
+    #: analysis spans 0.7-1.3), tests use 50 to remove capacity limits, and the hand-worked
+    #: one-child scenario needs 1,250 for its tiny area to hold one family support post;
+    #: 10,000 times the preset is beyond any use, and time and memory grow with the posts.
+    MAX_SCALE = 10_000.0
 
 
 @dataclass

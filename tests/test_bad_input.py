@@ -272,12 +272,12 @@ def test_establishment_above_bound(tmp_path: Path) -> None:
     _check_cases(
         [
             Case(
-                ("area=test", "area.workforce_scale=1000"),
-                ("area.workforce_scale = 1000", f"number from 0 to {scale}"),
+                ("area=test", "area.workforce_scale=100000"),
+                ("area.workforce_scale = 100000", f"number from 0 to {scale}"),
             ),
             Case(
-                ("area=test", "+area.establishment_scale.teacher=1000"),
-                ("area.establishment_scale.teacher = 1000", f"number from 0 to {scale}"),
+                ("area=test", "+area.establishment_scale.teacher=100000"),
+                ("area.establishment_scale.teacher = 100000", f"number from 0 to {scale}"),
             ),
             Case(
                 ("area=test", "professions.teacher.per_10k=1e6"),
