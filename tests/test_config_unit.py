@@ -9,7 +9,7 @@ import hydra
 import pytest
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from sim import config as sc
 from sim.config import CONFIG_DIR, ConfigError, compose, precheck_argv, validate
@@ -58,9 +58,37 @@ def test_defaults_validate() -> None:
     precheck_argv([])
 
 
-def test_valid_sweep_passes_precheck() -> None:
-    """A valid multirun sweep over seeds and team models passes the pre-check."""
+def _record_validated(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
+    """Make ``sim.config.validate`` record every configuration it passes.
+
+    Returns
+    -------
+    list of sim.params.Config
+        Filled, in order, as :func:`precheck_argv` validates its jobs.
+    """
+    seen: list[Config] = []
+    real = sc.validate
+
+    def recording(cfg: DictConfig) -> Config:
+        out = real(cfg)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(sc, "validate", recording)
+    return seen
+
+
+def test_valid_sweep_passes_precheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid multirun sweep over seeds and team models passes the pre-check, and every
+    one of its four jobs was composed and validated, in Hydra's order, on the way."""
+    seen = _record_validated(monkeypatch)
     precheck_argv(["-m", "seed=1,2", "team_model=co_located,virtual"])
+    assert [(c.seed, c.team_model.name) for c in seen] == [
+        (1, "co_located"),
+        (1, "virtual"),
+        (2, "co_located"),
+        (2, "virtual"),
+    ]
 
 
 def test_sweep_with_one_bad_value_fails() -> None:
@@ -71,12 +99,19 @@ def test_sweep_with_one_bad_value_fails() -> None:
     assert "replicates" in msg and "-1" in msg and "\n" not in msg
 
 
-def test_hydra_flags_are_set_aside() -> None:
-    """Hydra's own flags and hydra overrides do not count as bad input."""
-    precheck_argv(
-        ["--cfg", "job", "--resolve", "hydra.job.chdir=true", "hydra/launcher=basic", "seed=2"]
-    )
-    precheck_argv(["--version"])
+def test_hydra_flags_are_set_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hydra's own flags and hydra overrides do not count as bad input, yet the task
+    overrides beside them are still checked: the one job is validated with them, and a
+    bad value among them is reported by its own key. ``--version`` checks nothing."""
+    flags = ["--cfg", "job", "--resolve", "hydra.job.chdir=true", "hydra/launcher=basic"]
+    seen = _record_validated(monkeypatch)
+    precheck_argv([*flags, "seed=2"])
+    assert [(c.seed, c.team_model.name) for c in seen] == [(2, "tac_only")]
+    with pytest.raises(ConfigError, match=r"^seed = -1 is not allowed"):
+        precheck_argv([*flags, "seed=-1"])
+    seen.clear()
+    precheck_argv(["--version", "seed=-1"])
+    assert seen == []
 
 
 def test_messages_are_one_sentence() -> None:

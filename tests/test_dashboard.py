@@ -250,12 +250,64 @@ def test_page_loads_with_inputs(page) -> None:  # noqa: ANN001
     assert page.failed_requests == []
 
 
+#: A fingerprint of each of the four chart images (an FNV-1a hash of its decoded
+#: pixels, and its size), in page order, once all four are decoded (else null). Solara
+#: gives a redrawn chart a new ``blob:`` address even when its content is the same, so
+#: contents are compared, not addresses. Synchronous, so that ``wait_for_function`` can
+#: poll it (a promise would count as true at once).
+CHART_PRINTS = """() => {
+  const images = Array.from(document.images);
+  if (images.length < 4 || !images.every((i) => i.complete && i.naturalWidth > 0)) {
+    return null;
+  }
+  return images.map((img) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < px.length; i++) {
+      h = Math.imul(h ^ px[i], 16777619) >>> 0;
+    }
+    return `${h.toString(16)}:${canvas.width}x${canvas.height}`;
+  });
+}"""
+#: True once some chart's content differs from the fingerprints in ``arg``.
+CHARTS_CHANGED = f"""(old) => {{
+  const now = ({CHART_PRINTS})();
+  return now !== null && now.some((p, k) => p !== old[k]);
+}}"""
+#: True once the step counter no longer reads ``arg``.
+STEP_CHANGED = (
+    "n => Array.from(document.querySelectorAll('*')).some(e => e.children.length === 0"
+    " && /^Step: \\d+$/.test(e.textContent.trim()) && +e.textContent.split(':')[1] !== n)"
+)
+
+
 @pytest.mark.slow
 def test_step_advances_one_week(page) -> None:  # noqa: ANN001
-    """Step advances the run by one step (one simulated week)."""
-    before = _step(page)
+    """One press of Step runs exactly one Mesa step, and the step runs the model: the
+    counter's first change is from n to n + 1, Step is free again (the run is not
+    playing), and the charts are redrawn with different content (the new week's
+    measures), the counter still at n + 1. That one step of the model is one simulated
+    week, recorded as one row of measures, is shown on the model itself
+    (``test_dashboard_model_steps``)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_function(f"() => ({CHART_PRINTS})() !== null", timeout=30_000)
+    before, prints = _step(page), page.evaluate(CHART_PRINTS)
     page.get_by_role("button", name="Step").click()
-    page.get_by_text(f"Step: {before + 1}", exact=True).wait_for(timeout=30_000)
+    page.wait_for_function(STEP_CHANGED, arg=before, timeout=30_000)
+    assert _step(page) == before + 1
+    assert page.get_by_role("button", name="Step").is_enabled()
+    try:
+        page.wait_for_function(CHARTS_CHANGED, arg=prints, polling=100, timeout=20_000)
+    except PlaywrightTimeout:
+        pytest.fail("Step advanced the counter, but no chart changed within 20 s")
+    assert _step(page) == before + 1
+    assert page.failed_requests == []
 
 
 @pytest.mark.slow
@@ -287,9 +339,28 @@ def test_play_draws_the_charts(page) -> None:  # noqa: ANN001
 
 @pytest.mark.slow
 def test_reset_applies_sidebar_choices(page) -> None:  # noqa: ANN001
-    """Choosing another team model and pressing Reset builds a new run with it."""
+    """Another team model, seed and warm-up chosen in the sidebar (a select, a text box
+    and a slider) and Reset build a new run, at step 0, whose settings (as the page
+    states them) are exactly those choices, with the sidebar's other values kept."""
     page.locator(".v-select").filter(has_text="Team model").click()
     page.get_by_role("option", name="Co-located teams").click()
+    seed = page.get_by_role("textbox", name="Seed")
+    seed.fill("7")
+    seed.press("Enter")
+    warmup = page.get_by_role("slider", name="Warm-up (years)")
+    assert warmup.get_attribute("aria-valuenow") == "0.5"
+    warmup.press("ArrowLeft")
+    page.wait_for_function(
+        "e => e.getAttribute('aria-valuenow') === '0.25'", arg=warmup.element_handle()
+    )
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Test area (5,000 children), Co-located teams").wait_for(timeout=60_000)
     page.get_by_text("Step: 0", exact=True).wait_for(timeout=30_000)
+    card = page.locator(".v-card").filter(has_text="This run")
+    assert card.inner_text().splitlines()[1:5] == [
+        "Test area (5,000 children), Co-located teams",
+        "Workforce: 1.00 × the area's establishment.",
+        "Each TAC member gives a supported child 1.5 hours a week.",
+        "Warm-up 0.25 years (not shown), then 5 years observed; seed 7.",
+    ]
+    assert page.failed_requests == []

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, sim_env
+from omegaconf import DictConfig
 
+from sim import config as sc
 from sim.config import precheck_argv
+from sim.params import Config
 
 TINY = [
     "area=test",
@@ -46,11 +49,80 @@ CASES = {
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+#: Professions ``prioritise_workforce`` gives 10% more FTE, one at a time.
+SCALED_PROFESSIONS = (
+    "teacher",
+    "pastoral",
+    "early_years",
+    "health_visitor",
+    "school_nurse",
+    "gp",
+    "police",
+    "social_worker",
+    "family_support",
+    "ed_psych",
+    "camhs_worker",
+    "ewo",
+    "youth_worker",
+    "substance_misuse",
+)
+TEAM_MODEL_NAMES = ("co_located", "virtual", "tac_only")
+
+
+def _grid_point(name: str, cfg: Config) -> tuple:
+    """The point of the experiment's grid that a job's configuration stands for."""
+    if name == "prioritise_workforce":
+        scaled = {p: s for p, s in cfg.area.establishment_scale.items() if s != 1.0}
+        return (cfg.team_model.name, tuple(sorted(scaled.items())))
+    if name == "vacancy_shock":
+        return (cfg.team_model.name, tuple(cfg.workforce.vacancy_schedule_rates))
+    if name == "information_sharing":
+        a = cfg.assessment
+        return (cfg.team_model.name, a.child_index, a.sharing_reluctance)
+    return (cfg.team_model.name, cfg.workforce.training_rate)
+
+
+#: Each experiment's full grid, as points of :func:`_grid_point`: every team model with
+#: the baseline the analysis compares against and each other scenario.
+GRIDS = {
+    "prioritise_workforce": [
+        (tm, scaled)
+        for tm in TEAM_MODEL_NAMES
+        for scaled in [(), *(((p, 1.1),) for p in SCALED_PROFESSIONS)]
+    ],
+    "vacancy_shock": [
+        (tm, rates)
+        for tm in TEAM_MODEL_NAMES
+        for rates in [(0.1, 0.1, 0.1, 0.1), (0.1, 0.35, 0.35, 0.1)]
+    ],
+    "information_sharing": [
+        (tm, index, reluctance)
+        for tm in TEAM_MODEL_NAMES
+        for index in (True, False)
+        for reluctance in (0.0, 0.5)
+    ],
+    "skills": [(tm, rate) for tm in TEAM_MODEL_NAMES for rate in (0.0, 0.1, 0.25, 0.5)],
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_experiment_grids_validate(name: str) -> None:
-    """The experiment's full sweep composes and every job validates."""
+def test_experiment_grids_validate(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-check of ``python -m sim -m experiment=<name>`` composes and validates
+    every job of the experiment's full grid (the sweep set in its config, 45, 6, 12 or 12
+    jobs), each exactly once, with the experiment's own name and area preset, and passes."""
+    seen: list[Config] = []
+    real = sc.validate
+
+    def recording(cfg: DictConfig) -> Config:
+        out = real(cfg)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(sc, "validate", recording)
     precheck_argv(["-m", f"experiment={name}"])
+    assert sorted(_grid_point(name, c) for c in seen) == sorted(GRIDS[name])
+    assert {(c.experiment_name, c.area.name) for c in seen} == {(name, "stockport")}
 
 
 @pytest.mark.slow

@@ -14,7 +14,8 @@ Evidence given:
 - (slow) a sweep killed with SIGKILL part-way, started again into the same folder (with a
   job made to fail on the way, and then repaired), ends with exactly the summaries and
   the table of the uninterrupted sweep, and re-runs only jobs without a marker;
-- two sweeps started at the same moment get different folders.
+- three sweeps started at the same moment (two of them in the same second) each write
+  their jobs to a folder of their own, named by their process id.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -182,23 +184,92 @@ def test_expected_jobs_follow_hydra_order() -> None:
     assert expected_jobs(["seed=1,2"], {"seed": "5,6,7"}) == [["seed=1"], ["seed=2"]]
 
 
+#: ``python -m sim <argv[3:]>`` held at a start line: the slow imports are done first,
+#: then the process creates the file ``argv[1]`` and waits for the file ``argv[2]``, so
+#: processes released together start their sweeps within a fraction of a second.
+AT_START_LINE = """
+import runpy, sys, time
+from pathlib import Path
+import sim.cli  # the slow imports, before the start line
+Path(sys.argv[1]).touch()
+while not Path(sys.argv[2]).exists():
+    time.sleep(0.002)
+sys.argv = ["sim", *sys.argv[3:]]
+runpy.run_module("sim", run_name="__main__", alter_sys=True)
+"""
+#: A tiny sweep (a 500-child area, a quarter-year warm-up and run, one replicate).
+TINY_SWEEP = [
+    "area=test",
+    "area.children=500",
+    "years=0.25",
+    "warmup_years=0.25",
+    "replicates=1",
+    "progress=false",
+]
+
+
 def test_sweep_folders_never_shared(tmp_path: Path) -> None:
-    """The default sweep folder names the experiment, microseconds and the process id."""
-    from hydra import compose as hcompose
-    from hydra import initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from sim.config import CONFIG_DIR, register_schema
-    from sim.sweep import register_resolvers
-
-    register_schema()
-    register_resolvers()
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
-        cfg = hcompose(
-            "config", overrides=["experiment=compare_team_models"], return_hydra_config=True
-        )
-    pattern = OmegaConf.to_container(cfg.hydra.sweep, resolve=False)["dir"]
-    assert "${experiment_name}" in pattern and "%f" in pattern and "${pid:}" in pattern
+    """Three sweeps of the same experiment started at the same moment from the same
+    folder, at least two of them in the same second, each write to a folder of their own,
+    ``multirun/single/<date>_<time>-<microseconds>-<pid>``, named by the process that ran
+    the sweep; each folder holds that sweep's two jobs, complete, and nothing of the
+    others'. (Three, so that two share a second whenever they start within a second.)"""
+    seeds = [(1, 2), (3, 4), (5, 6)]
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready{i}" for i in range(len(seeds))]
+    logs = [tmp_path / f"sweep{i}.log" for i in range(len(seeds))]
+    procs: list[subprocess.Popen] = []
+    try:
+        for flag, log, (a, b) in zip(ready, logs, seeds, strict=True):
+            with log.open("wb") as out:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", AT_START_LINE, str(flag), str(go)]
+                        + ["-m", *TINY_SWEEP, f"seed={a},{b}"],
+                        cwd=tmp_path,
+                        env=sim_env(),
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        deadline = time.monotonic() + 120
+        while not all(flag.exists() for flag in ready):
+            assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
+            assert time.monotonic() < deadline, "the sweeps did not start within 120 s"
+            time.sleep(0.01)
+        go.touch()
+        for p in procs:
+            p.wait(timeout=180)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, log in zip(procs, logs, strict=True):
+        assert p.returncode == 0, log.read_text()[-3000:]
+    root = tmp_path / "multirun" / "single"
+    folders = sorted(f.name for f in root.iterdir())
+    assert len(folders) == len(seeds), f"{len(seeds)} sweeps wrote to {folders}"
+    by_pid = {}
+    for name in folders:
+        stamp, _, pid = name.rpartition("-")
+        assert pid.isdigit(), name
+        by_pid[int(pid)] = (name, datetime.strptime(stamp, "%Y-%m-%d_%H-%M-%S-%f"))
+    assert set(by_pid) == {p.pid for p in procs}, (folders, [p.pid for p in procs])
+    seconds = {started.replace(microsecond=0) for _, started in by_pid.values()}
+    assert len(seconds) < len(seeds), f"no two sweeps started in the same second: {folders}"
+    for p, own in zip(procs, seeds, strict=True):
+        folder = root / by_pid[p.pid][0]
+        assert sorted(f.name for f in folder.iterdir() if f.is_dir()) == ["0", "1"], folder
+        table = pd.read_parquet(folder / "sweep.parquet")
+        assert sorted(table["seed"]) == list(own), (folder, table)
+        for job, seed in enumerate(own):
+            run = json.loads((folder / str(job) / "run.json").read_text())
+            assert run["job"]["pid"] == p.pid, (folder, job, run["job"])
+            assert run["job"]["output_dir"] == str(folder / str(job)), run["job"]
+            assert run["config"]["seed"] == seed, (folder, job)
+            marker = json.loads((folder / str(job) / MARKER).read_text())
+            assert marker["status"] == "complete" and marker["params"]["seed"] == seed
 
 
 @pytest.mark.slow
