@@ -2,8 +2,8 @@
 
 Evidence given: ``ruff check`` (lint, with the NumPy docstring convention) and ``ruff
 format --check`` pass on every Python file of the package, tests, experiments and
-scripts, and ``mypy`` finds no type error in ``sim/`` (which ships ``py.typed``), each
-with the settings in ``pyproject.toml``.
+scripts (lint covers the notebooks' code cells too), and ``mypy`` finds no type error in
+``sim/`` (which ships ``py.typed``), each with the settings in ``pyproject.toml``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_lint_passes() -> None:
-    """``ruff check`` reports nothing."""
-    r = _run("ruff", "check", *PATHS)
+    """``ruff check`` reports nothing, in the notebooks' code cells too."""
+    r = _run("ruff", "check", *PATHS, "notebooks")
     assert r.returncode == 0, f"ruff check found problems:\n{r.stdout[-4000:]}{r.stderr}"
 
 
