@@ -34,13 +34,14 @@ from sim.config import CONFIG_DIR, compose, validate
 from sim.model import ChildrensServicesModel
 from sim.plots import LABELS, OKABE_ITO
 from sim.summary import WORK_ACTIVITIES, early_identification_rate
+from sim.team_models import REGISTRY
 
 #: Areas offered (the presets in ``configs/area``), smallest first.
 AREAS: tuple[str, ...] = tuple(
     sorted((p.stem for p in (CONFIG_DIR / "area").glob("*.yaml")), key=lambda a: (a != "test", a))
 )
 #: Team models offered (``configs/team_model``).
-TEAM_MODELS: tuple[str, ...] = ("co_located", "virtual", "tac_only")
+TEAM_MODELS: tuple[str, ...] = tuple(REGISTRY)
 #: Professions whose weekly utilisation is drawn (those that carry most TAC work), with
 #: their names on the chart.
 UTILISATION_PROFESSIONS: dict[str, str] = {

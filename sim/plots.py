@@ -18,16 +18,12 @@ import pandas as pd  # noqa: E402
 
 from sim import metrics as registry  # noqa: E402
 from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
+from sim.team_models import REGISTRY  # noqa: E402
 
-#: Okabe-Ito colours, assigned to team models in a fixed order.
-PALETTE = {"co_located": "#0072B2", "virtual": "#E69F00", "tac_only": "#009E73"}
+#: Each team model's colour and plain name, from its class (``sim.team_models``).
+PALETTE = {name: cls.colour for name, cls in REGISTRY.items()}
 EXTRA = ["#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-#: Plain names of the team models.
-LABELS = {
-    "co_located": "Co-located teams",
-    "virtual": "Virtual teams",
-    "tac_only": "TAC processes only",
-}
+LABELS = {name: cls.label for name, cls in REGISTRY.items()}
 #: Tick labels of the pathway stages: the registry's stage labels (``sim.metrics``) on
 #: two lines.
 STAGE_LABELS = {s: text.replace(" → ", "\n→ ") for s, text in registry.STAGE_LABELS.items()}

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics as registry
+from sim.team_models import REGISTRY
 
 __all__ = ["ReportError", "RunData", "build_report", "load", "main", "write_report"]
 
@@ -376,7 +377,7 @@ class RunData:
         # Team models in the order the run asked for them (compare.team_models), else
         # co-located, virtual, TAC-only; summary.json sorts its keys alphabetically.
         order = list((self.meta.get("config", {}).get("compare", {}) or {}).get("team_models", []))
-        order += [m for m in ("co_located", "virtual", "tac_only") if m not in order]
+        order += [m for m in REGISTRY if m not in order]
         seen = list(dict.fromkeys(self.table["team_model"]))
         order = [m for m in order if m in seen] + [m for m in seen if m not in order]
         rank = {m: i for i, m in enumerate(order)}

@@ -457,3 +457,18 @@ def test_keyed_uniforms_one_matches_the_array_version() -> None:
     for key, a, b in cases:
         want = keyed_uniforms(key, np.array([a]), np.array([b], dtype=np.int64), 10)[0]
         assert keyed_uniforms_one(key, a, b, 10) == want.tolist(), (key, a, b)
+
+
+def test_team_models_carry_their_own_label_and_colour() -> None:
+    """Each registered team model names its plain label and plot colour once, on its
+    class; the plots and the dashboard take theirs from the registry, so a new team
+    model needs no list elsewhere."""
+    from sim import app, plots
+    from sim.team_models import REGISTRY
+
+    labels = {name: cls.label for name, cls in REGISTRY.items()}
+    colours = {name: cls.colour for name, cls in REGISTRY.items()}
+    assert all(labels.values()) and len(set(labels.values())) == len(REGISTRY), labels
+    assert len(set(colours.values())) == len(REGISTRY), colours
+    assert plots.LABELS == labels and plots.PALETTE == colours
+    assert app.TEAM_MODELS == tuple(REGISTRY)

@@ -52,7 +52,12 @@ class TeamModel(ABC):
         This team model's mechanism parameters.
     """
 
+    #: The name a configuration selects (``team_model=<name>``).
     name: str = ""
+    #: Its plain name in reports, plots and the dashboard.
+    label: str = ""
+    #: Its colour in plots (Okabe-Ito, readable with colour-blindness).
+    colour: str = "#000000"
 
     def __init__(self, params: TeamModelConfig) -> None:
         self.params = params

@@ -21,6 +21,8 @@ class CoLocated(TeamModel):
     """Permanent co-located locality teams with a coordinator and a virtual ring."""
 
     name = "co_located"
+    label = "Co-located teams"
+    colour = "#0072B2"
 
     def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
         """One full-time coordinator per locality team."""

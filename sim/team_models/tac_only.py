@@ -24,6 +24,8 @@ class TacOnly(TeamModel):
     """Common processes; the assessor convenes; authority-wide pool; central team."""
 
     name = "tac_only"
+    label = "TAC processes only"
+    colour = "#009E73"
 
     def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
         """The central team."""

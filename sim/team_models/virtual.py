@@ -26,6 +26,8 @@ class Virtual(TeamModel):
     """Virtual teams of named members in their home services, per area."""
 
     name = "virtual"
+    label = "Virtual teams"
+    colour = "#E69F00"
 
     def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
         """A half-time integrated service delivery manager per area."""
