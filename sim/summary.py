@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.params import ACTIVITIES
+
 DAYS_PER_YEAR = 365.25
 #: Stages of the pathway: (name, from milestone, to milestone).
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -27,16 +29,9 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     # allocated (queues for practitioners' time; the M/M/c verification's wait).
     ("request_to_allocation", "request_day", "allocation_day"),
 )
-#: Hours that count as multi-agency or specialist work when computing utilisation.
-WORK_ACTIVITIES = (
-    "identification",
-    "assessment",
-    "meetings",
-    "coordination",
-    "support",
-    "travel",
-    "casework",
-)
+#: Hours that count as multi-agency or specialist work when computing utilisation: every
+#: activity of the series but home duties.
+WORK_ACTIVITIES = tuple(a for a in ACTIVITIES if a != "home_duties")
 #: Social care assessment timeliness targets in working days, by era: core assessment
 #: within 35 working days in 2008 ([HM Government 2006]); one assessment within 45 today
 #: ([HM Government 2013]). Sources: docs/sources.md.
