@@ -15,7 +15,7 @@ import mesa
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.episodes import Episode
-    from sim.model import ChildrensServicesModel
+    from sim.workforce import Workforce
 
 
 class FamilyAgent(mesa.Agent):
@@ -28,13 +28,14 @@ class FamilyAgent(mesa.Agent):
     children : the child agents of this family currently known to services.
     """
 
-    def __init__(self, model: ChildrensServicesModel, family: int) -> None:
+    def __init__(
+        self, model: mesa.Model, family: int, engagement: float, locality: int, risk_factors: int
+    ) -> None:
         super().__init__(model)
-        pop = model.population
         self.family = family
-        self.engagement = float(pop.fam_engagement[family])
-        self.locality = int(pop.fam_locality[family])
-        self.risk_factors = int(pop.fam_risk_count[family])
+        self.engagement = engagement
+        self.locality = locality
+        self.risk_factors = risk_factors
         self.children: set[ChildAgent] = set()
 
 
@@ -49,18 +50,13 @@ class ChildAgent(mesa.Agent):
     """
 
     def __init__(
-        self, model: ChildrensServicesModel, child: int, episode: Episode, family_agent: FamilyAgent
+        self, model: mesa.Model, child: int, episode: Episode, family_agent: FamilyAgent
     ) -> None:
         super().__init__(model)
         self.child = child
         self.episode = episode
         self.family_agent = family_agent
         family_agent.children.add(self)
-
-    @property
-    def age(self) -> float:
-        """Age in years now."""
-        return float(self.model.population.age_years(self.model.t, self.child))
 
 
 class Practitioner(mesa.Agent):
@@ -73,13 +69,17 @@ class Practitioner(mesa.Agent):
     Attributes
     ----------
     pid : index into the workforce arrays.
-    diary : first-in-first-out queue of ``[hours_left, task_kind, episode]`` items.
+    diary : first-in-first-out queue of ``[hours_left, task_kind, episode, activity]``
+        items, worked by :class:`sim.diary.Diaries`.
+    diary_mark : day up to which the diary's progress is booked.
+    diary_version : incremented whenever the head task's finishing event is superseded.
     leads : episodes for which this post is the lead professional.
     """
 
-    def __init__(self, model: ChildrensServicesModel, pid: int) -> None:
+    def __init__(self, model: mesa.Model, pid: int, workforce: Workforce) -> None:
         super().__init__(model)
         self.pid = pid
+        self.workforce = workforce
         self.diary: deque[list] = deque()
         self.diary_mark = 0.0  # time up to which diary progress is booked
         self.diary_version = 0
@@ -88,25 +88,25 @@ class Practitioner(mesa.Agent):
     @property
     def profession(self) -> str:
         """Profession name."""
-        wf = self.model.workforce
+        wf = self.workforce
         return wf.professions[wf.prof[self.pid]]
 
     @property
     def locality(self) -> int:
         """Locality the post serves."""
-        return int(self.model.workforce.locality[self.pid])
+        return int(self.workforce.locality[self.pid])
 
     @property
     def status(self) -> str:
         """``permanent``, ``agency`` or ``vacant``."""
-        return ("permanent", "agency", "vacant")[int(self.model.workforce.status[self.pid])]
+        return ("permanent", "agency", "vacant")[int(self.workforce.status[self.pid])]
 
     @property
     def caseload(self) -> int:
         """Open cases held by, or with a commitment from, this post."""
-        return int(self.model.workforce.cases[self.pid])
+        return int(self.workforce.cases[self.pid])
 
     @property
     def skill(self) -> float:
         """Identification skill of the current holder (0 to 1)."""
-        return float(self.model.workforce.skill[self.pid])
+        return float(self.workforce.skill[self.pid])

@@ -15,9 +15,42 @@ random numbers):
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
+
+from sim.population import DAYS_PER_YEAR, N_AGES
+
+
+class Phase(StrEnum):
+    """Where an episode is in the pathway."""
+
+    #: The need has begun; no service knows of it yet.
+    HIDDEN = "hidden"
+    #: Identified: consent is being sought, then the CAF is under way.
+    ASSESSING = "assessing"
+    #: Consent refused or the CAF rationed: unmet until the need escalates.
+    DECLINED = "declined"
+    #: The CAF asked for multi-agency support: the request is being coordinated.
+    REQUESTED = "requested"
+    #: Members are being allocated and the TAC convened.
+    TAC = "tac"
+    #: Supported by a TAC, with reviews.
+    SUPPORT = "support"
+    #: Stepped up: held by children's social care.
+    SPECIALIST = "specialist"
+    #: Closed to early help and social care.
+    CLOSED = "closed"
+    #: The child has left the area; pending events lapse.
+    GONE = "gone"
+
+
+# Module-level names for the members: reading a member off an Enum class costs about
+# 0.2 microseconds in Python 3.11, and phases are read at almost every event.
+HIDDEN, ASSESSING, DECLINED, REQUESTED, TAC, SUPPORT, SPECIALIST, CLOSED, GONE = Phase
+#: Phases in which an episode is no longer open to early help.
+ENDED = (CLOSED, SPECIALIST, GONE)
 
 #: Columns of the ``episodes`` output, in order (documented in docs/metrics.md).
 EPISODE_COLUMNS: tuple[str, ...] = (
@@ -226,7 +259,7 @@ class Episode:
         self.dis_rate = 0.0
         self.dis_left = e_dis
         self.version = 0
-        self.phase = "hidden"
+        self.phase: Phase = HIDDEN
         self.supported = False
         self.resolved = False
         self.assessor = -1
@@ -276,10 +309,14 @@ class Episode:
         self.t_camhs_end = NAN
         self.camhs_outcome = ""
 
+    def age_index(self, day: float) -> int:
+        """Whole years of age on ``day`` (at most 17, for tables by age)."""
+        return min(int(self.age + (day - self.onset) / DAYS_PER_YEAR), N_AGES - 1)
+
     @property
     def closed(self) -> bool:
         """Whether the episode is closed to early help (it may still be in social care)."""
-        return self.phase in ("closed", "specialist")
+        return self.phase in (CLOSED, SPECIALIST)
 
     def row(self, team_model: str) -> tuple:
         """The episode as a row of :data:`EPISODE_COLUMNS`."""

@@ -16,6 +16,8 @@ from sim.params import Config
 
 DAYS_PER_YEAR = 365.25
 ADULT_DAYS = 18 * DAYS_PER_YEAR
+#: Whole years of age a child can be: 0 to 17.
+N_AGES = 18
 #: Age bands of the onset hazard: [0, 5), [5, 11), [11, 18) years.
 AGE_BAND_EDGES = np.array([5.0, 11.0])
 

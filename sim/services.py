@@ -13,16 +13,19 @@ queues as well as these), for the weekly series.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.episodes import CLOSED, GONE
 from sim.params import SpecialistConfig
-from sim.workforce import VACANT
+from sim.pathway import events as ev
+from sim.scheduling import EventQueue
+from sim.workforce import VACANT, Workforce
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.episodes import Episode
-    from sim.model import ChildrensServicesModel
 
 SCREENED, ASSESSED, CASE_CLOSED = 0, 1, 2
 
@@ -71,26 +74,46 @@ class QueueMeter:
 
 
 class SpecialistService:
-    """A specialist service with posts ``pids`` in the model's workforce.
+    """A specialist service with posts ``pids`` in the area's workforce.
 
     Parameters
     ----------
-    model : ChildrensServicesModel
     name : ``social_care`` or ``camhs``; names the episode milestones it sets.
     params : SpecialistConfig
     pids : array of post indices belonging to the service.
+    workforce : Workforce
+        The area's posts; the service books its cases to ``workforce.cases``.
+    events : EventQueue
+        The model's calendar.
+    rng : numpy.random.Generator
+        The ``specialist`` stream.
+    start_day : float
+        First day of the run.
+
+    When the service finishes with an episode it calls :attr:`on_finished` with itself,
+    the episode and the day (set by the model: the pathway decides what follows).
     """
 
     def __init__(
-        self, model: ChildrensServicesModel, name: str, params: SpecialistConfig, pids: np.ndarray
+        self,
+        name: str,
+        params: SpecialistConfig,
+        pids: np.ndarray,
+        workforce: Workforce,
+        events: EventQueue,
+        rng: np.random.Generator,
+        start_day: float,
     ) -> None:
-        self.model = model
         self.name = name
         self.params = params
         self.pids = pids
+        self.workforce = workforce
+        self.events = events
+        self.rng = rng
+        self.on_finished: Callable[[SpecialistService, Episode, float], None] = _ignore
         self.queue: deque[Episode] = deque()
         self._queued: set[int] = set()  # ids of the episodes in the queue
-        self.meter = QueueMeter(model.t_start)
+        self.meter = QueueMeter(start_day)
         self.holder: dict[int, int] = {}  # episode id -> post holding the case
         self.open_by_child: dict[int, Episode] = {}  # child -> its case, until finished
         self.referrals = 0
@@ -99,7 +122,7 @@ class SpecialistService:
 
     def refresh(self) -> None:
         """Recompute the posts' caseload limits; called whenever posts change hands."""
-        wf = self.model.workforce
+        wf = self.workforce
         cap = self.params.max_caseload_per_fte * wf.fte[self.pids]
         self._capacity = np.where(wf.status[self.pids] == VACANT, 0.0, cap)
         self._full = False
@@ -110,8 +133,8 @@ class SpecialistService:
 
     def refer(self, ep: Episode, day: float) -> None:
         """Receive a referral; screen it and queue it for allocation."""
-        m, p = self.model, self.params
-        rng = m.streams["specialist"]
+        p = self.params
+        rng = self.rng
         self.referrals += 1
         self.open_by_child[ep.child] = ep
         if self.name == "social_care":
@@ -121,13 +144,13 @@ class SpecialistService:
         if rng.random() < p.rejection_share:
             self._finish(ep, day, "rejected")
             return
-        m.events.schedule(day + p.screening_days, m.K_SPECIALIST, (self, SCREENED, ep))
+        self.events.schedule(day + p.screening_days, ev.SPECIALIST, (self, SCREENED, ep))
 
     def handle(self, stage: int, ep: Episode, day: float) -> None:
         """Advance a case: screened -> allocated/assessed -> held -> closed."""
-        m, p = self.model, self.params
-        rng = m.streams["specialist"]
-        if ep.phase == "gone":
+        p = self.params
+        rng = self.rng
+        if ep.phase == GONE:
             return
         if stage == SCREENED:
             self.queue.append(ep)
@@ -142,7 +165,7 @@ class SpecialistService:
                 self._finish(ep, day, "no_further_action")
             else:
                 dur = rng.exponential(p.case_mean_days)
-                m.events.schedule(day + dur, m.K_SPECIALIST, (self, CASE_CLOSED, ep))
+                self.events.schedule(day + dur, ev.SPECIALIST, (self, CASE_CLOSED, ep))
         elif stage == CASE_CLOSED:
             self._release(ep)
             self._finish(ep, day, "case_closed")
@@ -152,8 +175,8 @@ class SpecialistService:
         """Allocate queued cases, first come first served, to the post with most room."""
         if not self.queue or self._full or len(self.pids) == 0:
             return
-        m, wf = self.model, self.model.workforce
-        rng = m.streams["specialist"]
+        wf = self.workforce
+        rng = self.rng
         while self.queue:
             room = self.capacity() - wf.cases[self.pids]
             best = int(room.argmax())
@@ -164,7 +187,7 @@ class SpecialistService:
             ep = self.queue.popleft()
             self._queued.discard(ep.id)
             self.meter.change(day, -1)
-            if ep.phase == "gone":
+            if ep.phase == GONE:
                 continue  # not expected: a case leaves the queue when its child leaves
             pid = int(self.pids[best])
             wf.cases[pid] += 1
@@ -174,12 +197,12 @@ class SpecialistService:
             else:
                 ep.t_camhs_start = day
             dur = rng.exponential(self.params.assessment_mean_days)
-            m.events.schedule(day + dur, m.K_SPECIALIST, (self, ASSESSED, ep))
+            self.events.schedule(day + dur, ev.SPECIALIST, (self, ASSESSED, ep))
 
     def _release(self, ep: Episode) -> None:
         pid = self.holder.pop(ep.id, None)
         if pid is not None:
-            self.model.workforce.cases[pid] -= 1
+            self.workforce.cases[pid] -= 1
             self._full = False
 
     def _unqueue(self, ep: Episode, day: float) -> None:
@@ -211,8 +234,8 @@ class SpecialistService:
             ep.sc_outcome, ep.t_sc_close = reason, day
         else:
             ep.camhs_outcome, ep.t_camhs_end = reason, day
-        if ep.phase == "closed":
-            ep.phase = "gone"  # its pending events lapse
+        if ep.phase == CLOSED:
+            ep.phase = GONE  # its pending events lapse
 
     def _finish(self, ep: Episode, day: float, outcome: str) -> None:
         if self.open_by_child.get(ep.child) is ep:
@@ -223,8 +246,19 @@ class SpecialistService:
         else:
             ep.camhs_outcome = outcome
             ep.t_camhs_end = day
-        self.model.specialist_finished(self, ep, day)
+        self.on_finished(self, ep, day)
 
     def queue_length(self) -> int:
         """Cases waiting for allocation (screened, not allocated, child still here)."""
         return len(self.queue)
+
+
+def on_event(day: float, payload: tuple) -> None:
+    """Calendar handler of :data:`~sim.pathway.events.SPECIALIST` events: ``payload`` is
+    ``(service, stage, episode)``."""
+    svc, stage, ep = payload
+    svc.handle(stage, ep, day)
+
+
+def _ignore(service: SpecialistService, ep: Episode, day: float) -> None:
+    """The default :attr:`SpecialistService.on_finished`: nothing follows."""

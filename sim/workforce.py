@@ -42,6 +42,26 @@ class PostSpec:
     specialist: bool = False
 
 
+def establishment_posts(cfg: Config, children_by_locality: np.ndarray) -> list[PostSpec]:
+    """The area's establishment: for each profession and locality, its FTE per 10,000
+    children (``per_10k``, scaled by the area's workforce and establishment scales) as
+    whole posts and one part-time post, the specialist share first."""
+    specs: list[PostSpec] = []
+    for name, pc in cfg.professions.items():
+        scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(name, 1.0)
+        for loc in range(cfg.area.localities):
+            # Rounded so that an establishment meant to be whole posts is whole.
+            fte = round(pc.per_10k * scale * children_by_locality[loc] / 10_000, 9)
+            spec_fte = fte * pc.specialist_share
+            for total, specialist in ((spec_fte, True), (fte - spec_fte, False)):
+                whole = int(total)
+                part = total - whole
+                specs += [PostSpec(name, loc, 1.0, specialist) for _ in range(whole)]
+                if part > 1e-9:
+                    specs.append(PostSpec(name, loc, part, specialist))
+    return specs
+
+
 class Workforce:
     """Every post in the area, as arrays.
 
@@ -122,6 +142,10 @@ class Workforce:
         self.used = np.zeros((n, len(ACTIVITIES)))  # hours this week by activity
         self.unmet = np.zeros(n)  # hours of commitments not delivered this week
         self.week_leavers = np.zeros(n, dtype=bool)
+        #: infinity for a vacant post, 0 otherwise: added to a score so that vacant posts
+        #: are never chosen (updated by :meth:`mark_vacancies`).
+        self.vacant_inf = np.zeros(n)
+        self.mark_vacancies()
 
     def _drawer(self, rng: np.random.Generator):
         """``draw(method, *args)``: one value per post, the establishment's from ``rng``
@@ -138,6 +162,10 @@ class Workforce:
         return draw
 
     # ------------------------------------------------------------------ capacity
+    def mark_vacancies(self) -> None:
+        """Update :attr:`vacant_inf` after posts change hands."""
+        self.vacant_inf = np.where(self.status == VACANT, np.inf, 0.0)
+
     def filled(self) -> np.ndarray:
         """Posts with someone in them (permanent or agency)."""
         return self.status != VACANT

@@ -28,7 +28,8 @@ import pytest
 from conftest import SEEDS, TEAM_MODELS, cached_run, make_cfg, run
 
 from sim.agents import ChildAgent, FamilyAgent
-from sim.model import T_COORD, ChildrensServicesModel
+from sim.diary import COORDINATION
+from sim.model import ChildrensServicesModel
 from sim.params import ACTIVITIES, DOMAINS, default_professions
 from sim.runner import ReplicateResult
 from sim.workforce import VACANT
@@ -560,8 +561,8 @@ def _leave_vacant(m: ChildrensServicesModel, pid: int) -> None:
     wf = m.workforce
     wf.status[pid] = VACANT
     wf.fill_day[pid] = wf.agency_day[pid] = math.inf
-    m._diary_rate[pid] = 0.0
-    m._refresh_vacancies()
+    m.diaries.rate[pid] = 0.0
+    m.refresh_vacancies()
 
 
 @pytest.mark.parametrize("cover", [True, False])
@@ -596,7 +597,7 @@ def test_requests_waiting_for_a_post_that_falls_vacant_are_handed_over() -> None
         return {
             t[2].id: t[0]
             for t in m.practitioners[pid].diary
-            if t[1] == T_COORD and t[2].phase == "requested"
+            if t[1] == COORDINATION and t[2].phase == "requested"
         }
 
     turnover = m.workforce.turnover

@@ -340,7 +340,7 @@ def test_leaving_child_leaves_specialist_queues() -> None:
         assert svc.queue, f"{svc.name}: nobody queued in a year with no case slots"
         ep = svc.queue[-1]
         before = svc.queue_length()
-        model._child_leaves(ep.child, model.t + 1.0, "moved_away")
+        model.closure.child_leaves(ep.child, model.t + 1.0, "moved_away")
         assert all(e is not ep for e in svc.queue), f"{svc.name}: the referral stayed queued"
         assert svc.queue_length() == before - 1, (
             f"{svc.name}: queue length {before} -> {svc.queue_length()} after a child left"
@@ -372,9 +372,9 @@ def test_tac_queue_count_matches_waiting_requests(team_model: str) -> None:
     while model.t < model.t_end - 1e-9:
         model.step()
         direct = np.zeros(len(model.professions))
-        for (_, prof), q in model.queues.items():
+        for (_, prof), q in model.allocation.queues.items():
             direct[prof] += sum(1 for ep, *_ in q if ep.phase == "tac" and ep.waiting)
-        assert list(direct) == model.queue_meter.length, f"day {model.t}"
+        assert list(direct) == model.allocation.meter.length, f"day {model.t}"
         most = max(most, float(direct.sum()))
     assert most >= 10, f"at most {most} requests waited: the run is not short-staffed"
 

@@ -12,8 +12,9 @@ A team model decides four things (docs/odd.md sections 7.6-7.7.1; [DCSF 2008] pa
 4. **other effects**: access to advice for identification, and follow-up of missed
    reviews (:attr:`TeamModel.advice_multiplier`, :meth:`TeamModel.review_outcome`).
 
-The pathway in :mod:`sim.model` calls only these methods, so the three models differ by
-mechanism and parameters and never by a hard-coded outcome.
+The pathway (:mod:`sim.pathway`) reads its team model only through these methods and
+properties, so the three models differ by mechanism and parameters and never by a
+hard-coded outcome.
 """
 
 from __future__ import annotations
@@ -101,6 +102,17 @@ class TeamModel(ABC):
         )
         wf.join_delay[tac_posts] = np.where(wf.core[tac_posts], 0.0, p.member_join_delay_days)
 
+    def spare_time_share(self, targeted: np.ndarray) -> np.ndarray:
+        """Share of their hours that universal posts outside every TAC give to
+        identification and CAF work: their profession's targeted share times
+        ``member_time_share``, at most all of it."""
+        return np.minimum(targeted * self.params.member_time_share, 1.0)
+
+    @property
+    def home_demand_cv(self) -> float:
+        """Coefficient of variation of posts' weekly home-service demand."""
+        return self.params.home_demand_cv
+
     def pool_of(self, episode: Episode) -> int:
         """The capacity pool an episode draws members from."""
         return episode.locality if self.params.pool_scope == "locality" else 0
@@ -113,6 +125,16 @@ class TeamModel(ABC):
         ``pick`` chooses among candidate posts the one that would finish the request's
         coordination soonest.
         """
+
+    @property
+    def coordination_hours(self) -> float:
+        """Hours the receiving post spends coordinating one request."""
+        return self.params.coordination_hours_per_case
+
+    @property
+    def covers_vacant_posts(self) -> bool:
+        """Whether requests waiting in a post that falls vacant are handed over."""
+        return self.params.cover_vacant_posts
 
     def covered(self, pid: int, pick: Pick) -> int:
         """``pid`` if it is filled and at work; otherwise, with ``cover_vacant_posts``,
@@ -135,6 +157,16 @@ class TeamModel(ABC):
         if episode.u_panel < p.panel_share:
             return next_meeting(day, p.panel_interval_days)
         return next_meeting(day, p.allocation_interval_days)
+
+    # -- meetings ------------------------------------------------------------------
+    def convening_days(self, attendees: int) -> float:
+        """Days needed to find a date for a TAC meeting of ``attendees`` practitioners."""
+        return self.params.convening_days_per_member * attendees
+
+    @property
+    def travel_hours(self) -> float:
+        """Hours each attendee spends travelling to one meeting."""
+        return self.params.travel_hours_per_meeting
 
     # -- other effects -------------------------------------------------------------
     @property
