@@ -198,7 +198,7 @@ class Diaries:
             t for t in pr.diary if t[1] == COORDINATION and t[2] is not None and is_waiting(t[2])
         ]:
             target = receiver(task[2])
-            if target != pid:
+            if target >= 0 and target != pid:
                 moved.add(id(task))
                 self.add(target, day, task[0], COORDINATION, task[2], "coordination")
         if not moved:

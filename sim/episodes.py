@@ -106,12 +106,19 @@ EPISODE_COLUMNS: tuple[str, ...] = (
 )
 
 NAN = math.nan
+#: Variates an episode draws at onset: six exponential budgets (identification, second
+#: identification, two escalations, resolution, disengagement) and five uniforms
+#: (consent, single agency, panel, Tier 3 referral, central coordination).
+N_EXPONENTIAL, N_UNIFORM = 6, 5
+N_VARIATES = N_EXPONENTIAL + N_UNIFORM
+#: Of the uniforms, those added after the first four (drawn after the domain columns).
+N_LATER = 1
 
 
 def empty_episodes_table() -> pd.DataFrame:
     """A table of no episodes whose columns have the types a filled one has, so that
     boolean masks and day arithmetic work on it unchanged."""
-    typical = Episode(0, 0, 0, 0, 0.0, 2, ("healthy",), 0, 1.0, 0.0, [1.0] * 10)
+    typical = Episode(0, 0, 0, 0, 0.0, 2, ("healthy",), 0, 1.0, 0.0, [1.0] * N_VARIATES)
     typical.consent = False
     row = pd.DataFrame.from_records([typical.row("")], columns=list(EPISODE_COLUMNS))
     return row.iloc[:0].reset_index(drop=True)
@@ -143,6 +150,7 @@ class Episode:
         "u_single",
         "u_panel",
         "u_t3ref",
+        "u_central",
         # clocks
         "t_clock",
         "id_rate",
@@ -246,6 +254,7 @@ class Episode:
             self.u_single,
             self.u_panel,
             self.u_t3ref,
+            self.u_central,
         ) = variates
         self.e_esc = (e_esc1, e_esc2)
         self.t_clock = onset

@@ -26,6 +26,7 @@ import contextlib
 import gc
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import mesa
@@ -50,7 +51,7 @@ from sim.scheduling import EventQueue
 from sim.series import WeeklySeries
 from sim.services import SpecialistService
 from sim.team_models import make_team_model
-from sim.workforce import VACANT, Workforce, establishment_posts
+from sim.workforce import STRUCTURE_PROFESSION, VACANT, Workforce, establishment_posts
 
 
 @contextlib.contextmanager
@@ -137,6 +138,9 @@ class ChildrensServicesModel(mesa.Model):
         self.diaries = Diaries(
             self.practitioners, wf, events, cfg.area.localities, self._task_done, self.t_start + 7.0
         )
+        #: Given candidate posts, the one that would finish a request's coordination
+        #: soonest (the team models' ``pick``).
+        self.soonest_done = partial(self.diaries.soonest_done, hours=tm.coordination_hours)
         # The stages, each given what it needs; later stages hand episodes back to
         # earlier ones through the callbacks set below.
         self.needs = needs = NaturalHistory(
@@ -155,7 +159,9 @@ class ChildrensServicesModel(mesa.Model):
             events,
             streams["pathway"],
             tm,
+            self.soonest_done,
             needs.reclock,
+            pop.had_support,
         )
         self.families: dict[int, FamilyAgent] = {}
         self.closure = Closure(
@@ -180,6 +186,7 @@ class ChildrensServicesModel(mesa.Model):
             self.camhs,
             self.allocation,
             self.support,
+            self.soonest_done,
             needs.reclock,
         )
         self.identification = Identification(
@@ -190,7 +197,8 @@ class ChildrensServicesModel(mesa.Model):
             self.diaries,
             events,
             streams["pathway"],
-            tm.advice_multiplier,
+            tm,
+            self.soonest_done,
             self.families,
             self.closure.refer_social_care,
             needs.reclock,
@@ -223,14 +231,12 @@ class ChildrensServicesModel(mesa.Model):
 
     # ================================================================== set-up
     def _build_workforce(self) -> None:
-        """The establishment and the team model's structure posts, organised by the team
-        model, with one :class:`Practitioner` agent per post."""
+        """The establishment, structure posts included (the same under every team model),
+        organised by the team model, with one :class:`Practitioner` agent per post."""
         cfg, tm = self.cfg, self.team_model
         per_loc = np.bincount(self.population.locality, minlength=cfg.area.localities)
         specs = establishment_posts(cfg, per_loc)
-        n_main = len(specs)
-        specs += tm.structure_posts(cfg.area.localities, cfg.area.children)
-        tm.structure_pids = list(range(n_main, len(specs)))
+        n_main = sum(s.profession != STRUCTURE_PROFESSION for s in specs)
         wf = Workforce(
             cfg,
             specs,
@@ -244,10 +250,11 @@ class ChildrensServicesModel(mesa.Model):
         tac_prof = np.array([cfg.professions[p].tac_member for p in self.professions])
         self._tac_posts = tac_prof[wf.prof] & ~wf.specialist
         self._tac_posts[n_main:] = False
-        tm.organise(wf, self._tac_posts)
-        # Universal posts without a TAC role still give spare time to identification
-        # and assessment tasks.
-        other = (wf.ma_share == 0) & ~wf.specialist
+        tm.organise(wf, self._tac_posts, np.arange(n_main, wf.n))
+        # Posts without a TAC role still give their targeted time to identification and
+        # assessment tasks.
+        other = ~self._tac_posts & ~wf.specialist
+        other[n_main:] = False
         wf.ma_share[other] = tm.spare_time_share(wf.targeted[other])
         wf.ma_share[wf.specialist] = 1.0
         self.practitioners = [Practitioner(self, pid, wf) for pid in range(wf.n)]
@@ -304,7 +311,7 @@ class ChildrensServicesModel(mesa.Model):
 
     def _receiver(self, ep: Episode) -> int:
         """The post that now receives the request ``ep`` (for hand-over)."""
-        return self.team_model.receiver(ep, self.assessment.soonest_done)
+        return self.team_model.receiver(ep, self.soonest_done)
 
     def run(self, progress=None) -> None:
         """Run from the start of the warm-up to the end of the observation period.

@@ -69,7 +69,7 @@ class ProfessionConfig:
     tac_member : whether the profession joins Teams Around the Child.
     targeted_share : share of a post's hours its home service spends on targeted work with
         children with additional needs; what a non-core TAC member can offer is this
-        share times the team model's ``member_time_share``.
+        share; team models decide which posts give it (sim/team_models/base.py).
     hourly_cost : employer cost of one hour, in pounds.
     """
 
@@ -228,7 +228,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         ),
         # Coordinators, managers and central team staff: posts come from the team
         # model's structure, not from the establishment.
-        "coordinator": _prof(per_10k=0.0, service="early_help", tac_member=False, hourly_cost=30.0),
+        "coordinator": _prof(per_10k=1.0, service="early_help", tac_member=False, hourly_cost=30.0),
     }
 
 
@@ -325,9 +325,9 @@ class TeamModelConfig:
     core_share: float = 0.0
     #: Share of a core member's hours given to the team (absolute).
     core_time_share: float = 1.0
-    #: Multiplier on a non-core member's targeted share (ProfessionConfig.targeted_share)
-    #: giving the hours available for multi-agency work.
-    member_time_share: float = 1.0
+    #: Professions whose early-help posts can be core members (universal staff never
+    #: are); the first ``core_share`` of each one's posts in a pool are core.
+    core_professions: list[str] = field(default_factory=list)
     #: Days before a non-core member joins a TAC after allocation.
     member_join_delay_days: float = 0.0
     #: Probability that a scheduled review is missed.
@@ -346,6 +346,16 @@ class TeamModelConfig:
     #: a team manager or a neighbouring team covers; without cover a locality's
     #: coordination stops for the whole recruitment lag, docs/validation.md section 5).
     cover_vacant_posts: bool = True
+    #: Share of requests whose coordination the structure posts take on even when an
+    #: assessor could convene (Stockport's central team helps with first TAC meetings).
+    central_coordination_share: float = 0.0
+    #: Structure-post hours of advice for each need identified by universal staff (the
+    #: cost of the access to advice that ``advice_multiplier`` rewards).
+    advice_hours_per_identification: float = 0.0
+    #: Structure-post hours to follow up one missed review (with ``review_followup_days``).
+    review_followup_hours: float = 0.0
+    #: Whether the child index records earlier support from a TAC, not only a CAF.
+    index_records_support: bool = False
 
 
 @dataclass

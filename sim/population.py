@@ -76,6 +76,7 @@ class Population:
         self.last_close = np.full(n, -np.inf)
         self.last_identified = np.full(n, -np.inf)
         self.had_caf = np.zeros(n, dtype=bool)
+        self.had_support = np.zeros(n, dtype=bool)
         self.episodes_started = np.zeros(n, dtype=np.int64)
         # Cached weekly onset probability; refreshed only when a child's hazard changes
         # (age band, family, relapse window), at ``next_change``.
@@ -226,6 +227,7 @@ class Population:
         self.last_close[idx] = -np.inf
         self.last_identified[idx] = -np.inf
         self.had_caf[idx] = False
+        self.had_support[idx] = False
         self.episodes_started[idx] = 0
         self.relapse_until[idx] = -np.inf
 

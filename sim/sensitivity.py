@@ -125,7 +125,7 @@ MORRIS_FACTORS: tuple[Factor, ...] = (
         4.0,
         "hours",
     ),
-    Factor("member_time_share", "team_model.member_time_share", "value", 0.3, 1.0, "share"),
+    Factor("core_time_share", "team_model.core_time_share", "value", 0.3, 1.0, "share"),
     Factor(
         "advice_multiplier", "team_model.advice_multiplier", "value", 1.0, 1.3, "x identification"
     ),

@@ -42,12 +42,20 @@ class PostSpec:
     specialist: bool = False
 
 
+#: The profession of the structure posts: coordinators, managers and central teams, which
+#: each team model organises in its own way.
+STRUCTURE_PROFESSION = "coordinator"
+
+
 def establishment_posts(cfg: Config, children_by_locality: np.ndarray) -> list[PostSpec]:
     """The area's establishment: for each profession and locality, its FTE per 10,000
     children (``per_10k``, scaled by the area's workforce and establishment scales) as
-    whole posts and one part-time post, the specialist share first."""
+    whole posts and one part-time post, the specialist share first. The structure posts
+    (:data:`STRUCTURE_PROFESSION`) come last. Every team model gets the same posts."""
     specs: list[PostSpec] = []
-    for name, pc in cfg.professions.items():
+    order = sorted(cfg.professions, key=lambda name: name == STRUCTURE_PROFESSION)
+    for name in order:
+        pc = cfg.professions[name]
         scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(name, 1.0)
         for loc in range(cfg.area.localities):
             # Rounded so that an establishment meant to be whole posts is whole.

@@ -75,6 +75,8 @@ SCENARIO: tuple[str, ...] = (
     "workforce.training_rate=0",
     "demography.move_rate=0",
     "+area.establishment_scale.family_support=1250",
+    "+area.establishment_scale.coordinator=10000",
+    "team_model.central_coordination_share=0",
     *(f"need.domain_probability.{d}=1" for d in DOMAINS),
     *(f"domain_professions.{d}=[family_support]" for d in DOMAINS),
 )
@@ -85,25 +87,22 @@ OVERTIME = 1.1  # 1 + support.overtime_share (checked below)
 def _hand_worked(cfg, onset: float) -> dict[str, float]:
     """Milestones and hours worked out by hand from the parameters (see module doc).
 
-    ``ma_share`` of the family support post: tac_only has no core members, so the post
-    gives ``targeted_share x member_time_share``; virtual makes round(0.6 x 1) = 1 post
-    core, giving ``max(core_time_share, targeted_share)``; co_located makes round(0.5 x
+    ``ma_share`` of the family support post: the profession's one post offers its
+    ``targeted_share`` under every team model (the profession's hours are the same under
+    each). tac_only has no core members; virtual makes round(0.6 x 1) = 1 post core, which
+    can give no more than the profession's targeted hours; co_located makes round(0.5 x
     1) = 0 posts core (banker's rounding), so the post is in the virtual ring and joins
-    after ``member_join_delay_days``. The request goes to the assessor (tac_only), the
-    locality coordinator (co_located, full time) or the area's named member who would
-    finish it soonest (virtual, no panel): the family support post itself, the only
-    named post with hours of any size. Each works the coordination hours at its own
-    diary rate.
+    after ``member_join_delay_days``. The request goes to the assessor (tac_only, with
+    no central coordination), the locality coordinator (co_located: the one full-time
+    structure post) or the area's named member who would finish it soonest (virtual, no
+    panel): the family support post itself, the only named post. Each works the
+    coordination hours at its own diary rate.
     """
     tm, sup, fs = cfg.team_model, cfg.support, cfg.professions["family_support"]
     hours = fs.hours_per_week
-    n_core = int(round(tm.core_share * 1))
+    n_core = int(round(tm.core_share * 1)) if "family_support" in tm.core_professions else 0
     core = n_core >= 1
-    ma = (
-        max(tm.core_time_share, fs.targeted_share)
-        if core
-        else min(fs.targeted_share * tm.member_time_share, 1.0)
-    )
+    ma = min(fs.targeted_share, 1.0)
     join = 0.0 if core else tm.member_join_delay_days
     cap = hours * ma * OVERTIME
     rate = cap / 7.0  # hours per day, nothing committed
@@ -248,8 +247,8 @@ HAND_WORKED: dict[str, dict[str, float]] = {
         "identification_day": 3.0,
         "consent_day": 6.0,
         "assessment_start_day": 6.0,
-        "assessment_end_day": 6.0 + 42 / 16.28,
-        "request_day": 6.0 + 42 / 16.28,
+        "assessment_end_day": 6.0 + 42 / 32.56,
+        "request_day": 6.0 + 42 / 32.56,
         "allocation_day": 14.0,
         "tac_meeting_day": 28.0,
         "support_start_day": 35.0,
@@ -268,22 +267,24 @@ def test_fixed_scenario_milestones_are_the_hand_worked_days(team_model: str) -> 
     (engagement 1); the CAF (6 hours) starts on day 6 in the one family support post's
     diary, which works ``37 h x ma_share x 1.1`` (overtime) a week at a constant rate.
 
-    - tac_only: ``ma_share`` = 0.8 x 1.0, so 32.56 h a week. CAF done on day
+    The post offers the profession's targeted share, ``ma_share`` = 0.8, under every team
+    model (the same hours, organised differently).
+
+    - tac_only: 32.56 h a week. CAF done on day
       6 + 6 x 7 / 32.56 = 7.289926 (the request). The same post convenes: 3.5 hours of
       coordination, done on day 6 + 9.5 x 7 / 32.56 = 8.042383; no allocation cycle, so
       allocated then (the assessor is the only member). One attendee, 3 days' convening:
       TAC meeting on day 11.042383; support 7 days later, on day 18.042383; reviews every
       56 days before day 371 (the end of the 53rd week): 74.04, ..., 354.04, so 6.
-    - virtual: the post is a named core member, ``ma_share`` = max(0.5, 0.8) = 0.8, so
-      the CAF ends on day 7.289926 as above. The same post, the area's only named member
-      with hours of any size, does 2 hours of coordination by day
+    - virtual: the post is a named core member, giving all of its profession's targeted
+      hours, 0.8, so the CAF ends on day 7.289926 as above. The same post, the area's
+      only named member, does 2 hours of coordination by day
       6 + 8 x 7 / 32.56 = 7.719902; the fortnightly meeting allocates on day 14; 1.5
       days' convening: TAC meeting on day 15.5, support on day 22.5; reviews on days
       78.5, ..., 358.5, so 6.
-    - co_located: the post is in the virtual ring (round(0.5 x 1) = 0 core posts),
-      ``ma_share`` = 0.8 x 0.5 = 0.4, so 16.28 h a week: CAF done on day
-      6 + 42 / 16.28 = 8.579853. The full-time coordinator (40.7 h a week) does 1 hour by
-      day 8.751843; the weekly meeting allocates on day 14; the ring member joins 14 days
+    - co_located: the post is in the virtual ring (round(0.5 x 1) = 0 core posts): CAF
+      done on day 7.289926 as above. The full-time coordinator (40.7 h a week) does 1
+      hour by day 7.461917; the weekly meeting allocates on day 14; the ring member joins 14 days
       later (longer than 0.5 days' convening): TAC meeting on day 28, support on day 35;
       reviews on days 91, ..., 315 (day 371 is not before the end), so 5.
 

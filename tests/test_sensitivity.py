@@ -68,7 +68,7 @@ def test_morris_smoke(tmp_path: Path) -> None:
     morris = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(morris)
     out = tmp_path / "m"
-    factors = ["onset_scale", "workforce_scale", "member_time_share"]
+    factors = ["onset_scale", "workforce_scale", "core_time_share"]
     code = morris.main(
         [
             "trajectories=2",

@@ -17,7 +17,7 @@ request for multi-agency support goes to the post the team model chooses
 from __future__ import annotations
 
 import math
-from functools import partial
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from sim.pathway.support import Support
 from sim.population import Population
 from sim.scheduling import EventQueue
 from sim.services import SpecialistService
-from sim.team_models.base import TeamModel
+from sim.team_models.base import Pick, TeamModel
 from sim.workforce import VACANT, Workforce
 
 #: The assessor of last resort (assumption): self-referrals, step-downs and returns
@@ -58,6 +58,9 @@ class Assessment:
         Commits the assessor when it meets the need alone.
     support : Support
         Sets the lead professional.
+    soonest_done : callable
+        Given candidate posts, the one that would finish a request's coordination
+        soonest (the team models' ``pick``).
     reclock : callable of ``(episode, day)``.
     """
 
@@ -73,7 +76,8 @@ class Assessment:
         camhs: SpecialistService,
         allocation: Allocation,
         support: Support,
-        reclock,
+        soonest_done: Pick,
+        reclock: Callable[[Episode, float], None],
     ) -> None:
         self.cfg = cfg.assessment
         self.support_cfg = cfg.support
@@ -90,9 +94,8 @@ class Assessment:
         self.reclock = reclock
         self.professions = list(cfg.professions)
         self._pidx = {p: i for i, p in enumerate(self.professions)}
-        #: Given candidate posts, the one that would finish a request's coordination
-        #: soonest (the team models' ``pick``).
-        self.soonest_done = partial(diaries.soonest_done, hours=team_model.coordination_hours)
+        self.soonest_done = soonest_done
+        self.index_records_support = team_model.index_records_support
 
     def _assessor_for(self, ep: Episode) -> int:
         diaries = self.diaries
@@ -142,11 +145,12 @@ class Assessment:
             return
         ep.t_assess_start = day
         rng = self.rng
-        visible = (
-            acfg.child_index
-            and bool(pop.had_caf[ep.child])
-            and rng.random() >= acfg.sharing_reluctance
+        # The index shows an earlier CAF; where the team model's index records support
+        # too (Shropshire's local child index), earlier support from a TAC.
+        known = bool(pop.had_caf[ep.child]) or (
+            self.index_records_support and bool(pop.had_support[ep.child])
         )
+        visible = acfg.child_index and known and rng.random() >= acfg.sharing_reluctance
         ep.caf_from_index = visible
         ep.caf_hours = acfg.caf_update_hours if visible else acfg.caf_hours
         ep.assessor_prof = self.professions[self.workforce.prof[pid]]
@@ -192,6 +196,11 @@ class Assessment:
         ep.phase = REQUESTED
         ep.t_request = day
         receiver = self.team_model.receiver(ep, self.soonest_done)
+        if receiver < 0:
+            # Nobody to coordinate (an area without structure posts, where the request
+            # has no assessor to convene): it goes to the allocation decision as it is.
+            self.allocation.request_ready(ep, day)
+            return
         self.diaries.add(
             receiver, day, self.team_model.coordination_hours, COORDINATION, ep, "coordination"
         )

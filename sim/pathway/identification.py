@@ -21,12 +21,13 @@ import mesa
 import numpy as np
 
 from sim.agents import ChildAgent, FamilyAgent
-from sim.diary import Diaries
+from sim.diary import HOURS, Diaries
 from sim.episodes import ASSESSING, Episode
 from sim.params import Config
 from sim.pathway import events as ev
 from sim.population import DAYS_PER_YEAR, N_AGES, Population
 from sim.scheduling import EventQueue
+from sim.team_models.base import Pick, TeamModel
 from sim.workforce import ACT, VACANT, Workforce
 
 #: Re-referral: known to services again within 12 months of an earlier episode's
@@ -49,8 +50,11 @@ class Identification:
         The model's calendar.
     rng : numpy.random.Generator
         The ``pathway`` stream.
-    advice_multiplier : float
-        The team model's effect of access to advice on identification.
+    team_model : TeamModel
+        Access to advice (its effect on identification and its hours), and whether core
+        members leave their universal settings.
+    soonest_done : callable
+        Of some posts, the one that would finish new work soonest (the adviser).
     families : dict
         The family agents of children known to services, shared with closure.
     refer_social_care, reclock : callables of ``(episode, day)``.
@@ -65,7 +69,8 @@ class Identification:
         diaries: Diaries,
         events: EventQueue,
         rng: np.random.Generator,
-        advice_multiplier: float,
+        team_model: TeamModel,
+        soonest_done: Pick,
         families: dict[int, FamilyAgent],
         refer_social_care: Callable[[Episode, float], None],
         reclock: Callable[[Episode, float], None],
@@ -78,7 +83,11 @@ class Identification:
         self.diaries = diaries
         self.events = events
         self.rng = rng
-        self.advice_multiplier = advice_multiplier
+        self.team_model = team_model
+        self.soonest_done = soonest_done
+        self.advice_multiplier = team_model.advice_multiplier
+        self.advice_hours = team_model.advice_hours
+        self.core_leave_settings = team_model.core_leave_settings
         self.families = families
         self.refer_social_care = refer_social_care
         self.reclock = reclock
@@ -115,9 +124,10 @@ class Identification:
         access to advice. Updated weekly."""
         wf = self.workforce
         n_main = wf.n_main
-        # Core team members are seconded out of universal settings: they do not see
-        # children there.
-        filled = (wf.status[:n_main] != VACANT) & ~wf.specialist[:n_main] & ~wf.core[:n_main]
+        filled = (wf.status[:n_main] != VACANT) & ~wf.specialist[:n_main]
+        if self.core_leave_settings:
+            # Core members seconded to a team do not see children in universal settings.
+            filled &= ~wf.core[:n_main]
         shape = self._establishment.shape
         fte = np.zeros(shape)
         skill_fte = np.zeros(shape)
@@ -186,6 +196,11 @@ class Identification:
             if pid >= 0:
                 self.workforce.used[pid, ACT["identification"]] += self.cfg.identification_hours
                 ep.assessor = pid
+            if first and self.advice_hours > 0:
+                # The identifier asks the team (or the central advice line) for advice.
+                adviser = self.team_model.adviser(ep.locality, self.soonest_done)
+                if adviser >= 0:
+                    self.diaries.add(adviser, day, self.advice_hours, HOURS, None, "coordination")
         to_front_door = (
             route == "front_door"
             or ep.tier >= 4

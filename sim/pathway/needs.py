@@ -25,6 +25,10 @@ from sim.episodes import (
     DECLINED,
     ENDED,
     HIDDEN,
+    N_EXPONENTIAL,
+    N_LATER,
+    N_UNIFORM,
+    N_VARIATES,
     REQUESTED,
     SUPPORT,
     TAC,
@@ -106,25 +110,30 @@ class NaturalHistory:
         children, days = children[order], days[order]
         # Keyed on (child, week) so that each need's course is the same under every team
         # model (common random numbers), whatever else differs between the runs.
+        # Columns: the exponential budgets, the first uniforms, the onset tier, one per
+        # domain, then the uniforms added later (appended, so earlier columns keep their
+        # values).
+        n_first = N_UNIFORM - N_LATER
         u = keyed_uniforms(
-            self.episode_key, children, np.full(k, math.floor(t)), 6 + 4 + 1 + len(DOMAINS)
+            self.episode_key, children, np.full(k, math.floor(t)), N_VARIATES + 1 + len(DOMAINS)
         )
-        exps = -np.log1p(-u[:, :6])
-        unif = u[:, 6:]
-        u_tier = unif[:, 4]
+        exps = -np.log1p(-u[:, :N_EXPONENTIAL])
+        unif = u[:, N_EXPONENTIAL:]
+        u_tier = unif[:, n_first]
         tiers = np.where(
             u_tier < need.initial_tier4_share,
             4,
             np.where(u_tier < need.initial_tier4_share + need.initial_tier3_share, 3, 2),
         )
         pdom = np.array([need.domain_probability[d] for d in DOMAINS])
-        udom = unif[:, 5:]
+        udom = unif[:, n_first + 1 : n_first + 1 + len(DOMAINS)]
         hits = udom < pdom
         first = np.argmin(udom / np.maximum(pdom, 1e-12), axis=1)
         hits[np.arange(k), first] = True
         ages = (days - pop.birth[children]) / DAYS_PER_YEAR
         fams = pop.family[children]
-        variates = np.concatenate([exps, unif[:, :4]], axis=1).tolist()
+        later = unif[:, n_first + 1 + len(DOMAINS) :]
+        variates = np.concatenate([exps, unif[:, :n_first], later], axis=1).tolist()
         # Converted to Python values in bulk: indexing arrays one element at a time is
         # slow.
         columns = zip(
@@ -159,8 +168,8 @@ class NaturalHistory:
         if pop.open_episode[c] >= 0:
             return
         day_bits = struct.unpack("<q", struct.pack("<d", day))[0]
-        u = keyed_uniforms_one(self.episode_key, c, day_bits ^ STEP_DOWN_TAG, 10)
-        variates = (-np.log1p(-np.array(u[:6]))).tolist() + u[6:]
+        u = keyed_uniforms_one(self.episode_key, c, day_bits ^ STEP_DOWN_TAG, N_VARIATES)
+        variates = (-np.log1p(-np.array(u[:N_EXPONENTIAL]))).tolist() + u[N_EXPONENTIAL:]
         age = float(pop.age_years(day, c))
         if age >= 18:
             return

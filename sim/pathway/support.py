@@ -19,14 +19,14 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.agents import Practitioner
-from sim.diary import MEETING, Diaries
+from sim.diary import HOURS, MEETING, Diaries
 from sim.episodes import SUPPORT, TAC, Episode
 from sim.params import Config
 from sim.pathway import events as ev
 from sim.pathway import not_wired
 from sim.pathway.allocation import Allocation
 from sim.scheduling import EventQueue
-from sim.team_models.base import TeamModel
+from sim.team_models.base import Pick, TeamModel
 from sim.workforce import ACT, Workforce
 
 
@@ -49,7 +49,11 @@ class Support:
         The ``pathway`` stream.
     team_model : TeamModel
         Convening, travel and reviews.
+    soonest_done : callable
+        Of some posts, the one that would finish new work soonest.
     reclock : callable of ``(episode, day)``.
+    had_support : array of bool, by child
+        Set when a child's support starts (the population's ``had_support``).
 
     The model sets ``close(episode, day, reason)``.
     """
@@ -64,9 +68,12 @@ class Support:
         events: EventQueue,
         rng: np.random.Generator,
         team_model: TeamModel,
+        soonest_done: Pick,
         reclock: Callable[[Episode, float], None],
+        had_support: np.ndarray,
     ) -> None:
         self.cfg = cfg.support
+        self.soonest_done = soonest_done
         self.workforce = workforce
         self.practitioners = practitioners
         self.diaries = diaries
@@ -76,6 +83,8 @@ class Support:
         self.team_model = team_model
         self.reclock = reclock
         self.close: Callable[[Episode, float, str], None] = not_wired
+        #: Children who have had support from a TAC (a child index may record it).
+        self.had_support = had_support
         self.professions = list(cfg.professions)
 
     def assembled(self, ep: Episode, day: float) -> None:
@@ -138,6 +147,7 @@ class Support:
         ep.phase = SUPPORT
         ep.supported = True
         ep.t_support = day
+        self.had_support[ep.child] = True
         self.reclock(ep, day)
         ep.review_no += 1
         self.events.schedule(day + self.cfg.review_interval_days, ev.REVIEW, (ep, ep.review_no))
@@ -152,6 +162,18 @@ class Support:
             ep.missed_reviews += 1
             if math.isnan(next_day):
                 next_day = day + self.cfg.review_interval_days
+            elif self.team_model.review_followup_hours > 0:
+                # Following up the missed review takes the team's (or central team's) time.
+                adviser = self.team_model.adviser(ep.locality, self.soonest_done)
+                if adviser >= 0:
+                    self.diaries.add(
+                        adviser,
+                        day,
+                        self.team_model.review_followup_hours,
+                        HOURS,
+                        None,
+                        "coordination",
+                    )
         else:
             ep.reviews += 1
             meeting = self.cfg.meeting_hours

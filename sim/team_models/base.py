@@ -3,8 +3,10 @@
 A team model decides four things (docs/odd.md sections 7.6-7.7.1; [DCSF 2008] paras
 4.11-4.13 in docs/sources.md):
 
-1. **structure**: which posts form teams or pools, whose time they give and how much
-   (:meth:`TeamModel.organise`, :meth:`TeamModel.structure_posts`);
+1. **structure**: which posts form teams or pools, and who gives the hours each
+   profession offers (:meth:`TeamModel.organise`); the posts and their hours are the same
+   under every team model, including the structure posts (coordinators, managers, a
+   central team) of the ``coordinator`` establishment;
 2. **who receives a request** for multi-agency support and spends the coordination
    hours (:meth:`TeamModel.receiver`), and who covers a vacant post that receives
    requests (:meth:`TeamModel.covered`);
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.params import TeamModelConfig
-from sim.workforce import PostSpec, Workforce
+from sim.workforce import Workforce
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.episodes import Episode
@@ -60,53 +62,86 @@ class TeamModel(ABC):
     #: Its colour in plots (Okabe-Ito, readable with colour-blindness).
     colour: str = "#000000"
 
+    #: Whether core members leave their universal settings for the team (seconded or
+    #: employed by it), so that they no longer see children there.
+    core_leave_settings: bool = False
+
     def __init__(self, params: TeamModelConfig) -> None:
         self.params = params
+        #: The area's structure posts (profession ``coordinator``): coordinators,
+        #: managers or a central team, the same posts under every team model.
         self.structure_pids: list[int] = []
+        self._by_locality: dict[int, list[int]] = {}
 
     # -- structure -----------------------------------------------------------------
-    def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
-        """Posts the team structure adds (coordinators, managers, a central team)."""
-        return []
-
-    @abstractmethod
-    def organise(self, wf: Workforce, tac_posts: np.ndarray) -> None:
+    def organise(self, wf: Workforce, tac_posts: np.ndarray, structure: np.ndarray) -> None:
         """Set ``pool``, ``core``, ``ma_share`` and ``join_delay`` of the posts.
 
-        ``tac_posts`` marks the non-specialist posts of professions that join TACs.
+        ``tac_posts`` marks the non-specialist posts of professions that join TACs;
+        ``structure`` the indices of the structure posts, which work for the team
+        structure full time under every team model.
         """
+        self.structure_pids = [int(x) for x in structure]
+        wf.ma_share[structure] = 1.0
+        self._by_locality = {}
+        for pid in self.structure_pids:
+            self._by_locality.setdefault(int(wf.locality[pid]), []).append(pid)
+        self._split_core(wf, tac_posts, pool_of_locality=self.params.pool_scope == "locality")
+
+    def team_posts(self, locality: int) -> list[int]:
+        """The structure posts serving ``locality``: its own (a locality team's
+        coordinator and manager, an area's manager), or all of them where the locality
+        has none."""
+        return self._by_locality.get(locality, self.structure_pids)
 
     def _split_core(self, wf: Workforce, tac_posts: np.ndarray, pool_of_locality: bool) -> None:
-        """Shared structure: in each pool and profession, the first ``core_share`` of
-        posts are core members giving ``core_time_share`` of their hours (at least their
-        profession's targeted share); the rest give their targeted share times
-        ``member_time_share`` and join after ``member_join_delay_days``."""
+        """Organise each (pool, profession)'s multi-agency hours, keeping their total.
+
+        Every TAC post offers its profession's targeted share of its hours. Where the team
+        model has core members, the first ``core_share`` of the posts of each
+        ``core_professions`` profession in a pool (never universal staff) are core: they
+        give ``core_time_share`` of their hours (at least the targeted share) and join at
+        once; the profession's other posts share what is left of its targeted hours, and
+        join after ``member_join_delay_days``. A profession whose targeted hours cannot
+        give every core post ``core_time_share`` gives its core posts all of them. So the
+        hours each profession offers are the same under every team model; only who gives
+        them differs.
+        """
         p = self.params
         wf.pool[tac_posts] = wf.locality[tac_posts] if pool_of_locality else 0
-        for key in {
+        offered = np.minimum(wf.targeted, 1.0)
+        share = np.where(tac_posts, offered, wf.ma_share)
+        names = np.array(wf.professions)
+        can_be_core = tac_posts & ~wf.universal & np.isin(names[wf.prof], p.core_professions)
+        keys = {
             (int(a), int(b)) for a, b in zip(wf.pool[tac_posts], wf.prof[tac_posts], strict=True)
-        }:
-            # Universal staff (teachers' pastoral colleagues, health visitors, school
-            # nurses, early years) stay in their settings: only targeted services'
-            # posts can be core members ([DCSF 2008] case studies 1 and 2).
-            ids = np.nonzero(tac_posts & ~wf.universal & (wf.pool == key[0]) & (wf.prof == key[1]))[
-                0
-            ]
-            k = int(round(p.core_share * len(ids)))
-            wf.core[ids[:k]] = True
-        targeted = wf.targeted[tac_posts]
-        wf.ma_share[tac_posts] = np.where(
-            wf.core[tac_posts],
-            np.maximum(p.core_time_share, targeted),
-            np.minimum(targeted * p.member_time_share, 1.0),
-        )
+        }
+        for pool, prof in sorted(keys):
+            ids = np.nonzero(tac_posts & (wf.pool == pool) & (wf.prof == prof))[0]
+            eligible = ids[can_be_core[ids]]
+            k = int(round(p.core_share * len(eligible)))
+            if k == 0:
+                continue
+            core, ring = eligible[:k], np.setdiff1d(ids, eligible[:k])
+            total = float((wf.hours[ids] * offered[ids]).sum())
+            core_share = np.maximum(p.core_time_share, offered[core])
+            core_hours = float((wf.hours[core] * core_share).sum())
+            if core_hours > total:
+                core_share = core_share * (total / core_hours)
+                core_hours = total
+            ring_hours = float(wf.hours[ring].sum())
+            share[core] = core_share
+            share[ring] = (total - core_hours) / ring_hours if ring_hours > 0 else 0.0
+            wf.core[core] = True
+        wf.ma_share[tac_posts] = share[tac_posts]
         wf.join_delay[tac_posts] = np.where(wf.core[tac_posts], 0.0, p.member_join_delay_days)
 
-    def spare_time_share(self, targeted: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def spare_time_share(targeted: np.ndarray) -> np.ndarray:
         """Share of their hours that universal posts outside every TAC give to
-        identification and CAF work: their profession's targeted share times
-        ``member_time_share``, at most all of it."""
-        return np.minimum(targeted * self.params.member_time_share, 1.0)
+        identification and CAF work: their profession's targeted share, the same under
+        every team model."""
+        return np.minimum(targeted, 1.0)
 
     @property
     def home_demand_cv(self) -> float:
@@ -136,15 +171,47 @@ class TeamModel(ABC):
         """Whether requests waiting in a post that falls vacant are handed over."""
         return self.params.cover_vacant_posts
 
-    def covered(self, pid: int, pick: Pick) -> int:
-        """``pid`` if it is filled and at work; otherwise, with ``cover_vacant_posts``,
-        the structure post (coordinator, manager, central team) that would finish the
-        request soonest. With no cover, or every structure post vacant or off sick,
-        ``pid`` itself: the request waits in its diary until the post is filled."""
-        if not self.params.cover_vacant_posts or pick((pid,)) >= 0:
+    def covered(self, pids: Sequence[int], pick: Pick) -> int:
+        """Of the posts ``pids``, the one at work that would finish the request soonest;
+        if none is at work, with ``cover_vacant_posts``, the structure post that would
+        (a colleague covers). With no cover, or every structure post vacant or off sick,
+        the first of ``pids``: the request waits in its diary until the post is filled.
+        -1 when there are no such posts at all (an area without structure posts)."""
+        if not pids:
+            pids = self.structure_pids
+            if not pids:
+                return -1
+        pid = pick(pids)
+        if pid >= 0:
             return pid
-        cover = pick(self.structure_pids)
-        return cover if cover >= 0 else pid
+        if self.params.cover_vacant_posts:
+            cover = pick(self.structure_pids)
+            if cover >= 0:
+                return cover
+        return pids[0]
+
+    def adviser(self, locality: int, pick: Pick) -> int:
+        """The structure post that gives advice to practitioners in ``locality`` and
+        follows up missed reviews there (it spends ``advice_hours_per_identification``
+        and ``review_followup_hours``); -1 if there is no structure post."""
+        if not self.structure_pids:
+            return -1
+        return self.covered(self.team_posts(locality), pick)
+
+    @property
+    def advice_hours(self) -> float:
+        """Structure-post hours of advice for each need identified by universal staff."""
+        return self.params.advice_hours_per_identification
+
+    @property
+    def index_records_support(self) -> bool:
+        """Whether the child index records earlier support from a TAC, not only a CAF."""
+        return self.params.index_records_support
+
+    @property
+    def review_followup_hours(self) -> float:
+        """Structure-post hours to follow up one missed review."""
+        return self.params.review_followup_hours
 
     def decision_day(self, day: float, episode: Episode) -> float:
         """Day the allocation decision is made for a request ready on ``day``.

@@ -1,20 +1,20 @@
 """Co-located teams (Shropshire-style; [DCSF 2008] para 4.11, case study 1).
 
-One permanent multi-agency team per locality. A share of each TAC profession's posts
-are core members who work for the team full time; the rest form the virtual ring, who
-give spare time and join a TAC after a delay. Each team has a coordinator post that
-receives requests and spends the coordination hours (while it is vacant another team's
-coordinator covers, :meth:`TeamModel.covered`); the team allocates at its own meeting.
-Capacity is tied to the locality.
+One permanent multi-agency team per locality, with its manager and coordinator (the
+locality's structure posts). A share of the posts of the core professions (social
+workers, family support, youth inclusion, primary mental health, education welfare,
+substance misuse) work for the team, seconded from their services: they leave their
+universal settings. Educational psychologists, school nurses and health visitors are in
+the virtual ring, which joins a TAC after a delay. The coordinator receives requests and
+spends the coordination hours (while every post of the team is away another team's
+covers, :meth:`TeamModel.covered`); the team allocates at its own meeting and advises
+universal staff, who identify more. Capacity is tied to the locality.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.episodes import Episode
 from sim.team_models.base import Pick, TeamModel
-from sim.workforce import PostSpec, Workforce
 
 
 class CoLocated(TeamModel):
@@ -23,19 +23,9 @@ class CoLocated(TeamModel):
     name = "co_located"
     label = "Co-located teams"
     colour = "#0072B2"
-
-    def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
-        """One full-time coordinator per locality team."""
-        return [PostSpec("coordinator", loc, 1.0) for loc in range(localities)]
-
-    def organise(self, wf: Workforce, tac_posts: np.ndarray) -> None:
-        """Core members and virtual ring per locality; coordinators work for the team."""
-        self._split_core(wf, tac_posts, pool_of_locality=self.params.pool_scope == "locality")
-        coord = np.asarray(self.structure_pids, dtype=np.int64)
-        wf.ma_share[coord] = 1.0
-        wf.core[coord] = True
-        self._coordinator = {int(wf.locality[c]): int(c) for c in coord}
+    #: Practitioners are "employed by or seconded to the team" ([DCSF 2008] para 4.11).
+    core_leave_settings = True
 
     def receiver(self, episode: Episode, pick: Pick) -> int:
-        """The locality team's coordinator (covered by another team's while vacant)."""
-        return self.covered(self._coordinator[episode.locality], pick)
+        """The locality team's coordinator (covered by another team's while away)."""
+        return self.covered(self.team_posts(episode.locality), pick)

@@ -1,13 +1,15 @@
 """Virtual teams (West Sussex-style; [DCSF 2008] para 4.12, case study 2).
 
-Named practitioners in each service-delivery area form a virtual team while staying in
-their home service: they give a share of their time and home-service demand comes
-first. Aligned services contribute spare time and join after a delay. Requests go to
-the virtual team, where the named member who would finish the coordination soonest
-takes them to the team's meeting, or, for requests that need resources, to a
-multi-agency panel of managers: each area has a part-time integrated service delivery
-manager who receives those ([DCSF 2008] para 4.12; docs/odd.md section 7.7.1; while the
-post is vacant another area's manager covers).
+Named practitioners from education welfare, educational psychology, social care and
+family support in each service-delivery area form a virtual team while staying employed
+by their home service: they give a share of their time, home-service demand first, and
+go on identifying children in their settings. Aligned services (primary mental health
+workers, community health) contribute their targeted time and join after a delay.
+Requests go to the area's named member who would finish the coordination soonest, who
+takes them to the team's meeting, or, for requests that need resources, to the area's
+integrated service delivery manager (its structure posts) for a multi-agency panel of
+managers ([DCSF 2008] para 4.12; docs/odd.md section 7.7.1; while the manager is away
+another area's covers).
 """
 
 from __future__ import annotations
@@ -16,10 +18,7 @@ import numpy as np
 
 from sim.episodes import Episode
 from sim.team_models.base import Pick, TeamModel
-from sim.workforce import PostSpec, Workforce
-
-#: Share of an area manager's post given to coordinating requests (assumption).
-MANAGER_FTE = 0.5
+from sim.workforce import Workforce
 
 
 class Virtual(TeamModel):
@@ -28,20 +27,16 @@ class Virtual(TeamModel):
     name = "virtual"
     label = "Virtual teams"
     colour = "#E69F00"
+    #: Named members remain "employed by their home service" ([DCSF 2008] para 4.12).
+    core_leave_settings = False
 
-    def structure_posts(self, localities: int, children: int) -> list[PostSpec]:
-        """A half-time integrated service delivery manager per area."""
-        return [PostSpec("coordinator", loc, MANAGER_FTE) for loc in range(localities)]
-
-    def organise(self, wf: Workforce, tac_posts: np.ndarray) -> None:
-        """Named members (core) give ``core_time_share``; the rest ``member_time_share``."""
-        self._split_core(wf, tac_posts, pool_of_locality=self.params.pool_scope == "locality")
-        mgr = np.asarray(self.structure_pids, dtype=np.int64)
-        wf.ma_share[mgr] = 1.0
-        self._manager = {int(wf.locality[m]): int(m) for m in mgr}
+    def organise(self, wf: Workforce, tac_posts: np.ndarray, structure: np.ndarray) -> None:
+        """Named members (core) by area, for receiving requests."""
+        super().organise(wf, tac_posts, structure)
         named = tac_posts & wf.core
         self._named = {
-            loc: np.nonzero(named & (wf.locality == loc))[0].tolist() for loc in self._manager
+            loc: np.nonzero(named & (wf.locality == loc))[0].tolist()
+            for loc in range(int(wf.locality.max(initial=0)) + 1)
         }
 
     def receiver(self, episode: Episode, pick: Pick) -> int:
@@ -50,7 +45,7 @@ class Virtual(TeamModel):
         every named post is vacant or off sick). The panel share is decided by the
         episode's own variate, as in :meth:`decision_day`."""
         if episode.u_panel >= self.params.panel_share:
-            member = pick(self._named[episode.locality])
+            member = pick(self._named.get(episode.locality, []))
             if member >= 0:
                 return member
-        return self.covered(self._manager[episode.locality], pick)
+        return self.covered(self.team_posts(episode.locality), pick)
