@@ -17,14 +17,15 @@ import pytest
 from sim.config import compose, validate
 from sim.params import Config
 from sim.runner import ReplicateResult, run_replicate
+from sim.team_models import REGISTRY
 
 REPO = Path(__file__).resolve().parent.parent
 
 #: Overrides every test configuration starts from.
 BASE: tuple[str, ...] = ("area=test", "years=2", "warmup_years=1", "progress=false")
 
-#: The three team models shipped in ``configs/team_model``.
-TEAM_MODELS: tuple[str, ...] = ("co_located", "virtual", "tac_only")
+#: The team models, from the one list of them (``sim.team_models.REGISTRY``).
+TEAM_MODELS: tuple[str, ...] = tuple(REGISTRY)
 
 #: Seeds used by tests that make statistical claims.
 SEEDS: tuple[int, ...] = (1, 2, 3, 4)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import TEAM_MODELS
 
 from sim.calibrate import (
     BEGIN_MARK,
@@ -84,7 +85,7 @@ def test_spec_declares_parameters_and_cited_targets(area: str) -> None:
         for part in p.path.split("."):
             assert hasattr(node, part), f"{p.path} is not a setting"
             node = getattr(node, part)
-    assert spec.team_model in ("co_located", "virtual", "tac_only")
+    assert spec.team_model in TEAM_MODELS
 
 
 def test_target_loss_by_hand() -> None:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, sim_env
+from conftest import REPO, TEAM_MODELS, sim_env
 from omegaconf import DictConfig
 
 from sim import config as sc
@@ -66,7 +66,6 @@ SCALED_PROFESSIONS = (
     "youth_worker",
     "substance_misuse",
 )
-TEAM_MODEL_NAMES = ("co_located", "virtual", "tac_only")
 
 
 def _grid_point(name: str, cfg: Config) -> tuple:
@@ -87,21 +86,21 @@ def _grid_point(name: str, cfg: Config) -> tuple:
 GRIDS = {
     "prioritise_workforce": [
         (tm, scaled)
-        for tm in TEAM_MODEL_NAMES
+        for tm in TEAM_MODELS
         for scaled in [(), *(((p, 1.1),) for p in SCALED_PROFESSIONS)]
     ],
     "vacancy_shock": [
         (tm, rates)
-        for tm in TEAM_MODEL_NAMES
+        for tm in TEAM_MODELS
         for rates in [(0.1, 0.1, 0.1, 0.1), (0.1, 0.35, 0.35, 0.1)]
     ],
     "information_sharing": [
         (tm, index, reluctance)
-        for tm in TEAM_MODEL_NAMES
+        for tm in TEAM_MODELS
         for index in (True, False)
         for reluctance in (0.0, 0.5)
     ],
-    "skills": [(tm, rate) for tm in TEAM_MODEL_NAMES for rate in (0.0, 0.1, 0.25, 0.5)],
+    "skills": [(tm, rate) for tm in TEAM_MODELS for rate in (0.0, 0.1, 0.25, 0.5)],
 }
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, make_cfg, run
+from conftest import REPO, TEAM_MODELS, make_cfg, run
 from scipy import stats
 
 from sim.config import compose, validate
@@ -388,7 +388,7 @@ def test_request_outcomes_account_for_every_request() -> None:
         import request_outcomes
     finally:
         sys.path.pop(0)
-    for tm in ("co_located", "virtual", "tac_only"):
+    for tm in TEAM_MODELS:
         cfg = make_cfg(f"team_model={tm}", "area.children=1000", "years=1")
         res = run_replicate(cfg, 3)
         counts = request_outcomes.request_outcomes(res.episodes)
