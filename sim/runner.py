@@ -28,7 +28,14 @@ from sim import __version__
 from sim.model import ChildrensServicesModel
 from sim.params import Config
 from sim.rng import replicate_seeds
-from sim.summary import aggregate, clean, paired_difference, replicate_summary
+from sim.summary import (
+    aggregate,
+    aggregate_rows,
+    clean,
+    mean_ci,
+    metric_differences,
+    replicate_summary,
+)
 
 
 @dataclass
@@ -231,7 +238,7 @@ def comparison(results: dict[str, ScenarioResult], baseline: str) -> dict[str, A
     """Paired differences of every team model against ``baseline``."""
     base = results[baseline].summaries
     return {
-        name: paired_difference(r.summaries, base)
+        name: metric_differences(r.summaries, base)
         for name, r in results.items()
         if name != baseline
     }
@@ -241,43 +248,26 @@ def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.Da
     """Long table: metric, team model, mean and CI, and paired difference vs baseline."""
     diffs = comparison(results, baseline)
     rows = []
-    from sim.summary import flatten
-
     for name, r in results.items():
-        agg = flatten({k: v for k, v in _leaf_stats(aggregate(r.summaries)).items()})
-        for metric in sorted({k.rsplit(".", 1)[0] for k in agg}):
-            row = {
-                "metric": metric,
-                "team_model": name,
-                "baseline": baseline,
-                "mean": agg.get(f"{metric}.mean"),
-                "ci_low": agg.get(f"{metric}.ci_low"),
-                "ci_high": agg.get(f"{metric}.ci_high"),
-                "n": agg.get(f"{metric}.n"),
-            }
+        levels = sorted(aggregate_rows(aggregate(r.summaries)), key=lambda row: row["metric"])
+        for level in levels:
+            metric = level["metric"]
             d = diffs.get(name, {}).get(metric)
-            row["diff_vs_baseline"] = d["mean"] if d else (0.0 if name == baseline else None)
-            row["diff_ci_low"] = d["ci95"][0] if d else None
-            row["diff_ci_high"] = d["ci95"][1] if d else None
-            rows.append(row)
+            rows.append(
+                {
+                    "metric": metric,
+                    "team_model": name,
+                    "baseline": baseline,
+                    "mean": level["mean"],
+                    "ci_low": level["ci_low"],
+                    "ci_high": level["ci_high"],
+                    "n": level["n"],
+                    "diff_vs_baseline": d["mean"] if d else (0.0 if name == baseline else None),
+                    "diff_ci_low": d["ci95"][0] if d else None,
+                    "diff_ci_high": d["ci95"][1] if d else None,
+                }
+            )
     return pd.DataFrame(rows)
-
-
-def _leaf_stats(agg: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten an aggregate into ``metric -> {mean, ci_low, ci_high, n}``."""
-    out: dict[str, Any] = {}
-    for k, v in agg.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and "mean" in v and "ci95" in v:
-            out[key] = {
-                "mean": v["mean"],
-                "ci_low": v["ci95"][0],
-                "ci_high": v["ci95"][1],
-                "n": v["n"],
-            }
-        elif isinstance(v, dict):
-            out.update(_leaf_stats(v, key + "."))
-    return out
 
 
 # ---------------------------------------------------------------------- writing
@@ -358,7 +348,6 @@ def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
 
 def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
     """The M/M/c verification: simulated mean wait for a post against Erlang C."""
-    from sim.summary import mean_ci
     from sim.validation import mmc_mean_wait_days
 
     waits = [r.summary["delay_days"]["request_to_allocation"]["mean"] for r in result.replicates]
