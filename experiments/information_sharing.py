@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.collect import experiment_main, paired_effects, plot_effects
-from sim.runner import atomic_write_bytes
+from sim.results import atomic_write_bytes
 
 BASELINE = "index, reluctance 0"
 

@@ -31,9 +31,10 @@ from typing import Any
 import pandas as pd
 
 from sim import metrics as registry
+from sim.results import atomic_write_parquet
+from sim.results import read_json as _load
 from sim.summary import flatten as _flatten
 from sim.sweep import FAILURE, MARKER, normalise_overrides, sweep_jobs_from_folder
-from sim.sweep import read_json as _load
 
 __all__ = ["CollectResult", "collect", "main", "report", "write_table"]
 
@@ -161,8 +162,6 @@ def collect(sweep_dir: Path | str) -> CollectResult:
 
 def write_table(sweep_dir: Path | str, table: pd.DataFrame) -> Path:
     """Write ``sweep.parquet`` into ``sweep_dir`` atomically and return its path."""
-    from sim.runner import atomic_write_parquet
-
     path = Path(sweep_dir) / TABLE
     atomic_write_parquet(path, table)
     return path
@@ -215,8 +214,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if args.out:
-        from sim.runner import atomic_write_parquet
-
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_parquet(out, result.table)
@@ -330,7 +327,7 @@ def plot_effects(
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from sim.plots import LABELS, PALETTE, _save, colour
+    from sim.plots import LABELS, PALETTE, colour, save_figure
 
     metrics = [m for m in HEADLINE if m[0] in set(effects["metric"])]
     scenarios = order or sorted(effects["scenario"].unique())
@@ -370,7 +367,7 @@ def plot_effects(
     axes[0, 0].legend(fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return path
 
 

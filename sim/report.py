@@ -21,7 +21,6 @@ import html
 import inspect
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics as registry
+from sim.results import atomic_write_text
 from sim.team_models import REGISTRY
 
 __all__ = ["ReportError", "RunData", "build_report", "load", "main", "write_report"]
@@ -1313,9 +1313,7 @@ def write_report(folder: Path, output: Path | None = None) -> Path:
     text = build_report(folder)
     out = Path(output) if output is not None else folder / REPORT_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     return out
 
 

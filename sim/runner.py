@@ -2,15 +2,14 @@
 
 The model produces tables; this module runs it (replicates with seeds spawned by
 ``SeedSequence``, team models compared under common random numbers) and writes the
-outputs of a run folder. Every file appears atomically: it is written under a temporary
-name and renamed, so a partly written file is never read as complete.
+outputs of a run folder. Every file appears atomically (:mod:`sim.results`): it is
+written under a temporary name and renamed, so a partly written file is never read as
+complete.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import json
-import os
 import platform
 import sys
 import warnings
@@ -27,15 +26,9 @@ from omegaconf import OmegaConf
 from sim import __version__
 from sim.model import ChildrensServicesModel
 from sim.params import Config
+from sim.results import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.rng import replicate_seeds
-from sim.summary import (
-    aggregate,
-    aggregate_rows,
-    clean,
-    mean_ci,
-    metric_differences,
-    replicate_summary,
-)
+from sim.summary import aggregate, aggregate_rows, mean_ci, metric_differences, replicate_summary
 
 
 @dataclass
@@ -268,30 +261,6 @@ def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.Da
                 }
             )
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------- writing
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write strict JSON (NaN as null), keys sorted, so equal inputs give equal bytes."""
-    text = json.dumps(clean(obj), indent=2, sort_keys=True, allow_nan=False)
-    atomic_write_bytes(path, (text + "\n").encode())
-
-
-def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a Parquet file atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
 
 
 #: Installed packages whose versions can change a run's results or outputs; each run

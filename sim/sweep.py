@@ -36,6 +36,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.results import atomic_write_json, read_json
+
 __all__ = [
     "FAILURE",
     "MARKER",
@@ -121,16 +123,6 @@ def _is_group(key: str) -> bool:
     return (CONFIG_DIR / key).is_dir()
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in ``path``, or None if it is missing, unreadable or not an object."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
     """Whether ``outdir`` holds a completion marker for these overrides."""
     marker = read_json(Path(outdir) / MARKER)
@@ -139,12 +131,6 @@ def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
         and bool(marker)
         and (marker.get("overrides") == normalise_overrides(overrides))
     )
-
-
-def _atomic_json(path: Path, obj: Any) -> None:
-    from sim.runner import atomic_write_json
-
-    atomic_write_json(path, obj)
 
 
 def run_job(
@@ -199,7 +185,7 @@ def run_job(
             config = OmegaConf.to_container(raw, resolve=True)
         except Exception:  # noqa: BLE001 - the record must be written whatever happens
             config = OmegaConf.to_container(raw, resolve=False)
-        _atomic_json(
+        atomic_write_json(
             outdir / FAILURE,
             {
                 "job": job_num,
@@ -217,7 +203,7 @@ def run_job(
             file=sys.stderr,
         )
         return "failed"
-    _atomic_json(
+    atomic_write_json(
         outdir / MARKER, {"job": job_num, "overrides": ov, "params": params, "status": "complete"}
     )
     return "complete"

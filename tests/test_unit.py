@@ -5,13 +5,15 @@ Evidence given: random streams are reproducible and independent (the basis of co
 random numbers); the event calendar runs events in time order, first scheduled first for
 ties, and stops strictly before the end of a week; meeting cycles, confidence intervals,
 working-day counts, paired differences and the flatten/unflatten round trip give known
-answers; unknown team models are refused; the population has exactly the configured
-number of children and onset risk rises with family risk.
+answers; an atomic write leaves the whole file or the old one; unknown team models are
+refused; the population has exactly the configured number of children and onset risk
+rises with family risk.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from scipy import stats
 
 from sim.params import TeamModelConfig
 from sim.population import Population
+from sim.results import atomic_path, atomic_write_json
 from sim.rng import STREAMS, replicate_seeds, spawn_streams
 from sim.scheduling import EventQueue
 from sim.summary import (
@@ -355,6 +358,22 @@ def test_working_days_vectorised_and_additive() -> None:
     total = working_days(a, c)
     assert np.array_equal(total, working_days(a, b) + working_days(b, c))
     assert np.array_equal(working_days(a, a + 7), np.full(300, 5.0))
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def test_atomic_write_gives_the_whole_file_or_leaves_the_old_one(tmp_path: Path) -> None:
+    """A file written atomically holds all its bytes (strict JSON, keys sorted); a write
+    that stops part-way leaves the previous file and no temporary file."""
+    target = tmp_path / "summary.json"
+    atomic_write_json(target, {"b": 1, "a": math.nan})
+    assert target.read_text() == '{\n  "a": null,\n  "b": 1\n}\n'
+    with pytest.raises(RuntimeError, match="stopped"), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("stopped")
+    assert target.read_text() == '{\n  "a": null,\n  "b": 1\n}\n'
+    assert list(tmp_path.iterdir()) == [target]
 
 
 # ---------------------------------------------------------------------------- team models
