@@ -1,187 +1,31 @@
 """Collect a sweep's results into one table: ``python -m sim.collect <sweep folder>``.
 
-The table (``sweep.parquet`` in the sweep folder) has one row per job and replicate:
-
-- ``job``: the job's number in the sweep (its sub-folder's name);
-- ``replicate``: the replicate's index within the job (0, 1, ...); replicate ``r`` of
-  every job with the same ``seed`` starts from the same spawned seed (common random
-  numbers);
-- ``seed``: the job's seed; ``team_model``: the team model (in a ``mode=compare`` job,
-  one row per team model and replicate);
-- one column per overridden setting, named by its key (``team_model``,
-  ``assessment.child_index``, ``area.establishment_scale`` ...), holding the value the job
-  used (a mapping or list as compact JSON);
-- one column per headline metric of :func:`sim.summary.replicate_summary`, nested names
-  joined with dots (``early_identification_rate``, ``delay_days.onset_to_support.median``,
-  ``utilisation.social_worker``, ``staff_cost`` ...); units are in ``docs/metrics.md``.
+The table (``sweep.parquet`` in the sweep folder) is the tidy table of
+:mod:`sim.results`: one row per job, team model and replicate, with the columns ``job``,
+``seed``, ``replicate``, ``team_model``, one per overridden setting (named by its key,
+holding the value the job used) and one per headline metric (flat names such as
+``delay_days.onset_to_support.median``; units in ``docs/metrics.md``).
 
 Only jobs with a completion marker contribute rows, so the table can be built while a
 sweep runs or after it was interrupted; jobs that failed are listed with their overrides
-and error, and jobs not yet complete are counted.
+and error, and jobs not yet complete are counted. A sweep's end does the same
+(:class:`sim.sweep.SweepCallback`); both call :func:`sim.sweep.collect`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim import metrics as registry
-from sim.results import atomic_write_parquet
-from sim.results import read_json as _load
-from sim.summary import flatten as _flatten
-from sim.sweep import FAILURE, MARKER, normalise_overrides, sweep_jobs_from_folder
+from sim.results import TABLE, atomic_write_parquet
+from sim.sweep import CollectResult, collect, report, write_table
 
-__all__ = ["CollectResult", "collect", "main", "report", "write_table"]
-
-#: Name of the sweep's table in the sweep folder.
-TABLE = "sweep.parquet"
-
-
-@dataclass
-class CollectResult:
-    """What a sweep folder holds.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per complete job and replicate (see the module docstring).
-    complete : list of int
-        Numbers of the jobs with a completion marker.
-    failures : list of dict
-        One record per failed job: ``job``, ``overrides``, ``error`` (and, in the job's
-        ``failed.json``, its resolved configuration and traceback).
-    expected : int or None
-        Jobs in the sweep, when Hydra's ``multirun.yaml`` is there to say.
-    pending : list of list of str
-        Overrides of the expected jobs with neither a marker nor a failure record (not
-        started, running, or killed).
-    """
-
-    table: pd.DataFrame
-    complete: list[int] = field(default_factory=list)
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    expected: int | None = None
-    pending: list[list[str]] = field(default_factory=list)
-
-
-def _job_rows(job: int, params: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows of one complete job: one per replicate (per team model in compare mode)."""
-    base = {"job": job, "seed": summary.get("seed")}
-    if "replicates_by_team_model" in summary:
-        runs = [(tm, reps) for tm, reps in summary["replicates_by_team_model"].items()]
-    else:
-        runs = [(summary.get("team_model"), summary.get("replicates", []))]
-    rows = []
-    for team_model, reps in runs:
-        for r, metrics in enumerate(reps):
-            row = {**base, "replicate": r, "team_model": team_model, **params}
-            if "team_model" in params and team_model is not None:
-                row["team_model"] = team_model
-            row.update(_flatten(metrics))
-            rows.append(row)
-    return rows
-
-
-def _tidy(table: pd.DataFrame) -> pd.DataFrame:
-    """Columns of one type each (Parquet needs it), rows in job and replicate order."""
-    for col in table.columns:
-        if table[col].dtype == object:
-            kinds = {type(v) for v in table[col] if v is not None and v == v}
-            if len(kinds) > 1 and not kinds <= {int, float}:
-                table[col] = table[col].map(lambda v: None if v is None else str(v))
-            elif kinds <= {int, float} and kinds:
-                table[col] = pd.to_numeric(table[col])
-    sort = [c for c in ("job", "team_model", "replicate") if c in table.columns]
-    return table.sort_values(sort, kind="stable").reset_index(drop=True) if sort else table
-
-
-def collect(sweep_dir: Path | str) -> CollectResult:
-    """Build the sweep table from whatever jobs of ``sweep_dir`` are complete.
-
-    Parameters
-    ----------
-    sweep_dir : path
-        A sweep folder (``hydra.sweep.dir``): job folders ``0``, ``1``, ... below it.
-
-    Returns
-    -------
-    CollectResult
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``sweep_dir`` is not a folder.
-    """
-    sweep_dir = Path(sweep_dir)
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"{sweep_dir} is not a folder")
-    rows: list[dict[str, Any]] = []
-    complete: list[int] = []
-    failures: list[dict[str, Any]] = []
-    seen: set[tuple[str, ...]] = set()
-    job_dirs = sorted(
-        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-        key=lambda p: int(p.name),
-    )
-    for job_dir in job_dirs:
-        marker = _load(job_dir / MARKER)
-        summary = _load(job_dir / "summary.json") if marker else None
-        if marker and summary is not None:
-            job = int(marker.get("job", job_dir.name))
-            complete.append(job)
-            seen.add(tuple(marker.get("overrides", [])))
-            rows.extend(_job_rows(job, marker.get("params", {}), summary))
-            continue
-        failure = _load(job_dir / FAILURE)
-        if failure:
-            seen.add(tuple(failure.get("overrides", [])))
-            failures.append(
-                {
-                    "job": int(failure.get("job", job_dir.name)),
-                    "overrides": failure.get("overrides", []),
-                    "error": failure.get("error", "unknown error"),
-                    "record": str(job_dir / FAILURE),
-                }
-            )
-    jobs = sweep_jobs_from_folder(sweep_dir)
-    pending = (
-        [] if jobs is None else [job for job in jobs if tuple(normalise_overrides(job)) not in seen]
-    )
-    table = (
-        _tidy(pd.DataFrame(rows))
-        if rows
-        else pd.DataFrame(columns=["job", "replicate", "seed", "team_model"])
-    )
-    return CollectResult(table, complete, failures, None if jobs is None else len(jobs), pending)
-
-
-def write_table(sweep_dir: Path | str, table: pd.DataFrame) -> Path:
-    """Write ``sweep.parquet`` into ``sweep_dir`` atomically and return its path."""
-    path = Path(sweep_dir) / TABLE
-    atomic_write_parquet(path, table)
-    return path
-
-
-def report(result: CollectResult, sweep_dir: Path | str) -> str:
-    """A short plain-text account of a sweep folder: counts, then each failure."""
-    total = result.expected
-    done = len(result.complete)
-    of = f" of {total}" if total is not None else ""
-    lines = [
-        f"{sweep_dir}: {done}{of} jobs complete ({len(result.table)} rows), "
-        f"{len(result.failures)} failed, {len(result.pending)} not complete."
-    ]
-    for f in result.failures:
-        lines.append(
-            f"  job {f['job']} failed ({' '.join(f['overrides']) or 'defaults'}): "
-            f"{f['error']} [details: {f['record']}]"
-        )
-    return "\n".join(lines)
+__all__ = ["TABLE", "CollectResult", "collect", "main", "report", "write_table"]
 
 
 def main(argv: list[str] | None = None) -> int:
