@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import experiment_main, paired_effects, plot_effects
+from sim.expert import experiment_main, paired_effects, plot_effects
 from sim.results import atomic_write_bytes
 
 BASELINE = "index, reluctance 0"

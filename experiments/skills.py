@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import experiment_main, paired_effects, plot_effects
+from sim.expert import experiment_main, paired_effects, plot_effects
 from sim.results import atomic_write_bytes
 
 BASELINE_RATE = 0.1
