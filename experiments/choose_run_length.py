@@ -35,8 +35,8 @@ if str(REPO) not in sys.path:
 from sim.config import ConfigError, compose, validate  # noqa: E402
 from sim.rng import replicate_seeds  # noqa: E402
 from sim.runner import run_many, run_replicate  # noqa: E402
-from sim.summary import flatten  # noqa: E402
-from sim.warmup import ci_half_width, mser, replicates_needed  # noqa: E402
+from sim.summary import ci_half_width, flatten  # noqa: E402
+from sim.warmup import mser, replicates_needed  # noqa: E402
 
 DEFAULT_METRIC = "delay_days.onset_to_support.mean"
 

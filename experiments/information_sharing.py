@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import experiment_main, paired_effects, plot_effects
-from sim.runner import atomic_write_bytes
+from sim.expert import experiment_main, paired_effects, plot_effects
+from sim.results import atomic_write_bytes
 
 BASELINE = "index, reluctance 0"
 

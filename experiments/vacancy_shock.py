@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import experiment_main, paired_effects, plot_effects
-from sim.runner import atomic_write_bytes
+from sim.expert import experiment_main, paired_effects, plot_effects
+from sim.results import atomic_write_bytes
 
 BASELINE = "steady 10%"
 
@@ -41,7 +41,7 @@ def vacancy_plot(sweep_dir: Path, table: pd.DataFrame, path: Path) -> Path:
     """Weekly social worker vacancy rate (%) in each scenario (first job of each)."""
     import matplotlib.pyplot as plt
 
-    from sim.plots import EXTRA, _save
+    from sim.plots import EXTRA, save_figure
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     firsts = table.drop_duplicates("scenario").sort_values("scenario")
@@ -59,7 +59,7 @@ def vacancy_plot(sweep_dir: Path, table: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel("social worker posts vacant (%)")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return path
 
 

@@ -5,7 +5,10 @@ configurations are composed and validated by :mod:`sim.config`, runs go through
 :func:`sim.runner.run_comparison` (every scenario of a grid gets the same replicate seeds,
 so scenarios on the same area are paired by common random numbers), and metrics are the
 headline metrics of ``docs/metrics.md``, named by their flat names (for example
-``delay_days.onset_to_support.median``).
+``delay_days.onset_to_support.median``). Tables are computed from one tidy table of the
+results (:func:`replicate_table`, the table :func:`sim.results.load` gives for a run or
+sweep folder) by the statistics of :mod:`sim.summary` (means with 95% t-intervals,
+paired differences).
 
 Figures are returned as :class:`matplotlib.figure.Figure` objects (nothing is written to
 disk) and use the Okabe-Ito colours of :mod:`sim.plots`.
@@ -26,8 +29,10 @@ import pandas as pd
 from sim import metrics as registry
 from sim.config import compose, validate
 from sim.params import Config
+from sim.results import replicate_rows
 from sim.runner import ScenarioResult, run_comparison
-from sim.summary import STAGES, flatten, mean_ci
+from sim.summary import STAGES, flatten, level_table
+from sim.summary import paired_table as summary_paired_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,6 +59,7 @@ __all__ = [
     "paired_plot",
     "paired_table",
     "post_cost_per_year",
+    "replicate_table",
     "run_grid",
     "run_morris",
     "run_workforce_levers",
@@ -176,6 +182,35 @@ def _key_columns(key: Hashable, names: Sequence[str]) -> dict[str, Any]:
     return dict(zip(names, parts, strict=True))
 
 
+def replicate_table(
+    results: Mapping[Hashable, ScenarioResult], names: Sequence[str] = ("scenario",)
+) -> pd.DataFrame:
+    """One row per scenario and replicate: the tidy table of :mod:`sim.results`.
+
+    The columns are the parts of the scenario key (named by ``names``), ``replicate``
+    and every metric under its flat name, as :func:`sim.results.load` gives for a run or
+    sweep folder; the tables below are computed from it.
+
+    Parameters
+    ----------
+    results : mapping
+        Scenario key to result, as returned by :func:`run_grid`.
+    names : sequence of str
+        Column names for the parts of the scenario keys (a tuple key gives one column
+        per part).
+    """
+    rows: list[dict[str, Any]] = []
+    for key, result in results.items():
+        rows += replicate_rows(result.summaries, _key_columns(key, names))
+    return pd.DataFrame(rows)
+
+
+def _with_metrics(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """``table`` with a column (all NaN) for each metric no scenario has."""
+    missing = {m: math.nan for m in metrics if m not in table.columns}
+    return table.assign(**missing) if missing else table
+
+
 def metric_table(
     results: Mapping[Hashable, ScenarioResult],
     metrics: Sequence[str],
@@ -200,26 +235,10 @@ def metric_table(
         ``ci_low``, ``ci_high`` (a two-sided 95% t-interval; NaN with one replicate) and
         ``n`` (replicates with a value). Units are the metric's.
     """
-    rows = []
-    for key, result in results.items():
-        for metric in metrics:
-            stat = mean_ci(metric_values(result, metric))
-            rows.append({**_key_columns(key, names), "metric": metric, **_stat_columns(stat)})
-    return pd.DataFrame(rows)
-
-
-def _stat_columns(stat: Mapping[str, Any]) -> dict[str, float]:
-    lo, hi = stat["ci95"]
-    return {
-        "mean": _num(stat["mean"]),
-        "ci_low": _num(lo),
-        "ci_high": _num(hi),
-        "n": int(stat["n"]),
-    }
-
-
-def _num(x: Any) -> float:
-    return math.nan if x is None else float(x)
+    if not results:
+        return pd.DataFrame()
+    table = _with_metrics(replicate_table(results, names), metrics)
+    return level_table(table, list(names), metrics, sort=False)
 
 
 def paired_table(
@@ -251,24 +270,24 @@ def paired_table(
     pandas.DataFrame
         One row per scenario and metric: key columns, ``metric``, ``baseline_mean``,
         ``diff`` (mean paired difference), ``ci_low``, ``ci_high`` and ``n``.
+
+    Raises
+    ------
+    KeyError
+        If a scenario or baseline is not in ``results``.
     """
-    rows = []
-    for key, base_key in baselines.items():
-        for metric in metrics:
-            a = metric_values(results[key], metric)
-            b = metric_values(results[base_key], metric)
-            stat = mean_ci([x - y for x, y in zip(a, b, strict=True)])
-            cols = _stat_columns(stat)
-            rows.append(
-                {
-                    **_key_columns(key, names),
-                    "metric": metric,
-                    "baseline_mean": _num(mean_ci(b)["mean"]),
-                    "diff": cols.pop("mean"),
-                    **cols,
-                }
-            )
-    return pd.DataFrame(rows)
+    for key in (*baselines, *baselines.values()):
+        if key not in results:
+            raise KeyError(key)
+    if not baselines:
+        return pd.DataFrame()
+    table = _with_metrics(replicate_table(results, names), metrics)
+    pairs = {
+        tuple(_key_columns(key, names).values()): tuple(_key_columns(base, names).values())
+        for key, base in baselines.items()
+    }
+    diffs = summary_paired_table(table, list(names), pairs, metrics, pair_on=("replicate",))
+    return diffs.drop(columns="mean")
 
 
 def utilisation_table(
@@ -280,16 +299,9 @@ def utilisation_table(
     metric that has a value, with an extra ``profession`` column. Professions whose
     multi-agency hours are never used (utilisation 0 in every scenario) are left out.
     """
-    metrics = sorted(
-        {
-            k
-            for r in results.values()
-            for s in r.summaries
-            for k in flatten(s)
-            if k.startswith("utilisation.")
-        }
-    )
-    table = metric_table(results, metrics, names)
+    replicates = replicate_table(results, names)
+    metrics = sorted(c for c in replicates.columns if c.startswith("utilisation."))
+    table = level_table(replicates, list(names), metrics, sort=False)
     table["profession"] = table["metric"].str.removeprefix("utilisation.")
     used = table.groupby("profession")["mean"].max()
     return table[table["profession"].isin(used[used > 0].index)].reset_index(drop=True)

@@ -70,6 +70,7 @@ import yaml
 from sim import metrics as registry
 from sim.config import CONFIG_DIR, ConfigError, compose, validate
 from sim.params import Config
+from sim.results import atomic_write_text
 from sim.rng import replicate_seeds
 from sim.summary import mean_ci, replicate_summary, working_days
 
@@ -608,9 +609,7 @@ def apply_to_preset(area: str, block: str, config_dir: Path = CONFIG_DIR) -> Pat
         text = pattern.sub(lambda _: block, text, count=1)
     else:
         text = text.rstrip("\n") + "\n" + block
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    atomic_write_text(path, text)
     return path
 
 

@@ -6,7 +6,6 @@ Okabe-Ito palette, which colour-blind readers can tell apart; every axis has a u
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim import metrics as registry  # noqa: E402
+from sim.results import atomic_path  # noqa: E402
 from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
 from sim.team_models import REGISTRY  # noqa: E402
 
@@ -62,12 +62,22 @@ def colour(name: str, i: int = 0) -> str:
     return PALETTE.get(name, EXTRA[i % len(EXTRA)])
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 120) -> None:
+    """Write ``fig`` to ``path`` atomically (format from the suffix, no timestamps, so
+    equal figures give equal bytes) and close it; creates the folder."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(
+                tmp,
+                format=path.suffix.lstrip(".") or None,
+                dpi=dpi,
+                bbox_inches="tight",
+                metadata={"Software": None},
+            )
+    finally:
+        plt.close(fig)
 
 
 def _rows(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -83,7 +93,7 @@ def _err(rows: pd.DataFrame, scale: float = 1.0) -> np.ndarray:
 
 def early_identification_plot(table: pd.DataFrame, path: Path) -> None:
     """Bar chart: share of needs identified before escalating, by team model, with CIs."""
-    _save(early_identification_figure(table), path)
+    save_figure(early_identification_figure(table), path)
 
 
 def early_identification_figure(table: pd.DataFrame) -> plt.Figure:
@@ -129,7 +139,7 @@ def early_identification_figure(table: pd.DataFrame) -> plt.Figure:
 
 def delay_plot(table: pd.DataFrame, path: Path) -> None:
     """Grouped bars: median delay of each stage by team model, with CIs."""
-    _save(delay_figure(table), path)
+    save_figure(delay_figure(table), path)
 
 
 def delay_figure(table: pd.DataFrame) -> plt.Figure:
@@ -171,7 +181,7 @@ def delay_figure(table: pd.DataFrame) -> plt.Figure:
 
 def utilisation_plot(series: pd.DataFrame, path: Path) -> None:
     """Heatmap: share of each profession's multi-agency hours in use, by team model."""
-    _save(utilisation_figure(series), path)
+    save_figure(utilisation_figure(series), path)
 
 
 def utilisation_figure(series: pd.DataFrame) -> plt.Figure:

@@ -2,10 +2,11 @@
 
 ``python -m sim.report <folder>`` reads what a run wrote (``summary.json``,
 ``episodes.parquet``, ``series.parquet``, ``run.json``; ``comparison`` blocks in compare
-mode) or what a sweep wrote (``sweep.parquet``, or the job folders of a Hydra multirun),
-and writes ``<folder>/report.html``: one file with its figures (PNG, base64) and styles
-embedded, which opens offline and makes no network request, so it can be e-mailed or put
-on a shared drive as it is.
+mode) or what a sweep wrote (``sweep.parquet``, or its job folders when the sweep's table
+was never written), through :func:`sim.results.load`, and writes
+``<folder>/report.html``: one file with its figures (PNG, base64) and styles embedded,
+which opens offline and makes no network request, so it can be e-mailed or put on a
+shared drive as it is.
 
 The report has headline findings in plain language, each with its 95% confidence
 interval; figures with captions; the scenario's assumptions; and an appendix listing the
@@ -19,61 +20,29 @@ import base64
 import functools
 import html
 import inspect
-import json
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim import metrics as registry
-from sim.team_models import REGISTRY
+from sim.results import ResultsError, RunData, atomic_write_text, load
+from sim.summary import column_ci
 
 __all__ = ["ReportError", "RunData", "build_report", "load", "main", "write_report"]
 
 #: Name of the report file written into the folder.
 REPORT_NAME = "report.html"
 
-#: First components of the flat names of the metrics in summary.json (``sim.metrics``).
-METRIC_ROOTS = registry.roots(registry.SUMMARY)
-#: Sweep-table columns that describe a job or replicate rather than a parameter.
-BOOKKEEPING = {
-    "job",
-    "job_num",
-    "job_id",
-    "job_dir",
-    "job_folder",
-    "replicate",
-    "replicate_seed",
-    "seed",
-    "path",
-    "dir",
-    "folder",
-    "run_dir",
-    "status",
-    "sim_version",
-    "overrides",
-    "started",
-    "finished",
-    "elapsed",
-    "elapsed_seconds",
-    "duration",
-    "run_seconds",
-    "hostname",
-    "complete",
-    "error",
-    "timestamp",
-}
-
-
-class ReportError(ValueError):
-    """The folder cannot be reported on; ``str()`` is one plain sentence."""
+#: A folder the report cannot be made from (:class:`sim.results.ResultsError`: the
+#: folder is not a run or sweep folder, or its files cannot be read); ``str()`` is one
+#: plain sentence.
+ReportError = ResultsError
 
 
 # ------------------------------------------------------------------ metrics in words
@@ -326,337 +295,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# ------------------------------------------------------------------ loading
-@dataclass
-class RunData:
-    """What a report is made from.
-
-    Attributes
-    ----------
-    kind : str
-        ``"single"``, ``"compare"`` or ``"sweep"``.
-    folder : pathlib.Path
-        The folder reported on.
-    table : pandas.DataFrame
-        Long table of metric levels: ``metric``, ``team_model``, ``mean``, ``ci_low``,
-        ``ci_high``, ``n`` (and ``area`` in sweeps).
-    summary : dict
-        ``summary.json`` (empty for sweeps).
-    meta : dict
-        ``run.json`` (for sweeps: the first job's, if any).
-    baseline : str or None
-        Baseline team model of a comparison.
-    diffs : dict
-        Paired differences by team model, then flat metric name: ``{mean, ci95, n}``.
-    episodes, series : pandas.DataFrame or None
-        The run's tables (``series`` with a ``team_model`` column).
-    sweep : pandas.DataFrame or None
-        One row per job and replicate (sweeps).
-    params : list of str
-        Swept parameters (sweeps).
-    """
-
-    kind: str
-    folder: Path
-    table: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-    baseline: str | None = None
-    diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    episodes: pd.DataFrame | None = None
-    series: pd.DataFrame | None = None
-    sweep: pd.DataFrame | None = None
-    params: list[str] = field(default_factory=list)
-
-    @property
-    def team_models(self) -> list[str]:
-        """Team models in the table, in their order of appearance."""
-        return list(dict.fromkeys(self.table["team_model"]))
-
-    def __post_init__(self) -> None:
-        # Team models in the order the run asked for them (compare.team_models), else
-        # co-located, virtual, TAC-only; summary.json sorts its keys alphabetically.
-        order = list((self.meta.get("config", {}).get("compare", {}) or {}).get("team_models", []))
-        order += [m for m in REGISTRY if m not in order]
-        seen = list(dict.fromkeys(self.table["team_model"]))
-        order = [m for m in order if m in seen] + [m for m in seen if m not in order]
-        rank = {m: i for i, m in enumerate(order)}
-        self.table = self.table.sort_values(
-            "team_model", key=lambda c: c.map(rank), kind="stable"
-        ).reset_index(drop=True)
-        for name in ("series", "episodes"):
-            df = getattr(self, name)
-            if df is not None and "team_model" in df.columns:
-                setattr(
-                    self,
-                    name,
-                    df.sort_values(
-                        "team_model", key=lambda c: c.map(rank).fillna(len(rank)), kind="stable"
-                    ).reset_index(drop=True),
-                )
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            obj = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"{path} could not be read as JSON ({exc}).") from None
-    if not isinstance(obj, dict):
-        raise ReportError(f"{path} is not a JSON object, so it is not a run summary.")
-    return obj
-
-
-def _read_parquet(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise ReportError(f"{path} could not be read as Parquet ({exc}).") from None
-
-
-def _is_stat(v: Any) -> bool:
-    return isinstance(v, dict) and "mean" in v and "ci95" in v
-
-
-def stats_table(agg: dict[str, Any], team_model: str, prefix: str = "") -> list[dict]:
-    """Rows ``metric, team_model, mean, ci_low, ci_high, n`` from nested aggregates."""
-    rows: list[dict] = []
-    for k, v in agg.items():
-        key = f"{prefix}{k}"
-        if _is_stat(v):
-            lo, hi = (list(v["ci95"]) + [None, None])[:2]
-            rows.append(
-                {
-                    "metric": key,
-                    "team_model": team_model,
-                    "mean": _f(v["mean"]),
-                    "ci_low": _f(lo),
-                    "ci_high": _f(hi),
-                    "n": v.get("n"),
-                }
-            )
-        elif isinstance(v, dict):
-            rows.extend(stats_table(v, team_model, key + "."))
-    return rows
-
-
-def _f(x: Any) -> float:
-    return math.nan if x is None else float(x)
-
-
-def load(folder: Path | str) -> RunData:
-    """Read a run or sweep folder.
-
-    Parameters
-    ----------
-    folder : path
-        A folder written by ``python -m sim`` (``mode=single`` or ``mode=compare``) or a
-        sweep folder (``sweep.parquet``, or job folders with ``summary.json``).
-
-    Returns
-    -------
-    RunData
-
-    Raises
-    ------
-    ReportError
-        If the folder does not exist or holds no run or sweep outputs.
-    """
-    folder = Path(folder)
-    if not folder.exists():
-        raise ReportError(f"{folder} does not exist.")
-    if not folder.is_dir():
-        raise ReportError(f"{folder} is a file, not a run or sweep folder.")
-    if (folder / "sweep.parquet").is_file():
-        return _load_sweep(folder, _read_parquet(folder / "sweep.parquet"))
-    if (folder / "summary.json").is_file():
-        summary = _read_json(folder / "summary.json")
-        if "team_models" in summary:
-            return _load_compare(folder, summary)
-        if "team_model" in summary:
-            return _load_single(folder, summary)
-        raise ReportError(
-            f"{folder / 'summary.json'} has neither 'team_model' nor "
-            "'team_models', so it was not written by python -m sim."
-        )
-    # A Hydra multirun folder whose sweep has not been collected into sweep.parquet.
-    jobs = sorted(p.parent for p in folder.glob("*/summary.json"))
-    if jobs and (folder / "multirun.yaml").is_file():
-        return _load_sweep(folder, _sweep_from_jobs(jobs))
-    raise ReportError(
-        f"{folder} is not a run or sweep folder: it has no summary.json (written by "
-        "python -m sim), no sweep.parquet (written when a sweep finishes) and no "
-        "multirun.yaml with job folders (written by python -m sim -m)."
-    )
-
-
-def _load_single(folder: Path, summary: dict[str, Any]) -> RunData:
-    tm = str(summary["team_model"])
-    skip = {"team_model", "area", "children", "years", "seed", "replicates", "mmc"}
-    table = pd.DataFrame(stats_table({k: v for k, v in summary.items() if k not in skip}, tm))
-    if table.empty:
-        raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
-    series = _read_parquet(folder / "series.parquet")
-    if series is not None and "team_model" not in series.columns:
-        series = series.assign(team_model=tm)
-    episodes = _read_parquet(folder / "episodes.parquet")
-    meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
-    return RunData("single", folder, table, summary, meta, episodes=episodes, series=series)
-
-
-def _load_compare(folder: Path, summary: dict[str, Any]) -> RunData:
-    rows: list[dict] = []
-    for tm, agg in summary["team_models"].items():
-        rows.extend(stats_table(agg, tm))
-    table = pd.DataFrame(rows)
-    if table.empty:
-        raise ReportError(f"{folder / 'summary.json'} holds no metrics.")
-    meta = _read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
-    return RunData(
-        "compare",
-        folder,
-        table,
-        summary,
-        meta,
-        baseline=summary.get("baseline"),
-        diffs=summary.get("paired_difference_vs_baseline", {}),
-        episodes=_read_parquet(folder / "episodes.parquet"),
-        series=_read_parquet(folder / "series.parquet"),
-    )
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        v = json.loads(text)
-        if isinstance(v, (int, float, str, bool)):
-            return v
-    except ValueError:
-        pass
-    return text
-
-
-def _sweep_from_jobs(jobs: Sequence[Path]) -> pd.DataFrame:
-    """One row per job and replicate from a multirun's job folders (no sweep.parquet).
-
-    Parameters come from each job's ``.hydra/overrides.yaml``; metrics from each
-    replicate in its ``summary.json``.
-    """
-    rows = []
-    for job in jobs:
-        summary = _read_json(job / "summary.json")
-        reps = summary.get("replicates")
-        if not isinstance(reps, list):
-            # A compare-mode job: one replicate list per team model.
-            by_tm = summary.get("replicates_by_team_model", {})
-            reps_tm = [(tm, r) for tm, rs in by_tm.items() for r in rs]
-        else:
-            reps_tm = [(summary.get("team_model"), r) for r in reps]
-        params: dict[str, Any] = {}
-        ov = job / ".hydra" / "overrides.yaml"
-        if ov.is_file():
-            for line in ov.read_text(encoding="utf-8").splitlines():
-                m = re.match(r"^\s*-\s*['\"]?([+~]*)([^=]+)=(.*?)['\"]?\s*$", line)
-                if m and not m.group(2).startswith("hydra."):
-                    params[m.group(2).strip()] = _parse_value(m.group(3))
-        params.pop("team_model", None)
-        params.pop("area", None)
-        counts: dict[Any, int] = {}
-        for tm, rep in reps_tm:
-            i = counts[tm] = counts.get(tm, -1) + 1
-            rows.append(
-                {
-                    "job": job.name,
-                    "replicate": i,
-                    "team_model": tm,
-                    "area": summary.get("area"),
-                    **params,
-                    **_flatten(rep),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _metric_column(col: str) -> str | None:
-    """The flat metric name of a sweep-table column, or None if it is not a metric."""
-    name = col
-    for prefix in ("metrics.", "metric.", "summary."):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    root = name.split(".", 1)[0]
-    return name if root in METRIC_ROOTS else None
-
-
-def _group_column(df: pd.DataFrame, names: Sequence[str]) -> str | None:
-    for n in names:
-        if n in df.columns:
-            return n
-    return None
-
-
-def _load_sweep(folder: Path, df: pd.DataFrame | None) -> RunData:
-    if df is None or df.empty:
-        raise ReportError(f"{folder} is a sweep folder with no results yet.")
-    renames = {c: _metric_column(c) for c in df.columns if _metric_column(c)}
-    metric_cols = list(dict.fromkeys(renames.values()))
-    df = df.rename(columns=renames)
-    df = df.loc[:, ~df.columns.duplicated()]
-    tm_col = _group_column(df, ("team_model", "team_model.name"))
-    area_col = _group_column(df, ("area", "area.name"))
-    df = df.assign(
-        team_model=df[tm_col].astype(str) if tm_col else "all",
-        area=df[area_col].astype(str) if area_col else "",
-    )
-    if not metric_cols:
-        raise ReportError(
-            f"{folder}: the sweep table has no metric columns (such as early_identification_rate)."
-        )
-    skip = set(metric_cols) | BOOKKEEPING | {"team_model", "team_model.name", "area", "area.name"}
-    params = [
-        c
-        for c in df.columns
-        if c not in skip
-        and not c.endswith("_seed")
-        and not c.startswith("hydra")
-        and df[c].astype(str).nunique() > 1
-    ]
-    rows = []
-    for (area, tm), g in df.groupby(["area", "team_model"], sort=False):
-        for m in metric_cols:
-            st = _mean_ci(g[m])
-            rows.append({"metric": m, "team_model": tm, "area": area, **st})
-    table = pd.DataFrame(rows)
-    meta: dict[str, Any] = {}
-    for run_json in sorted(folder.glob("*/run.json"))[:1]:
-        meta = _read_json(run_json)
-    return RunData("sweep", folder, table, {}, meta, sweep=df, params=params)
-
-
-def _mean_ci(values: pd.Series) -> dict[str, float]:
-    """Mean and 95% t-interval (as in ``sim.summary.mean_ci``) in table form."""
-    from sim.summary import mean_ci
-
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    st = mean_ci(x[~np.isnan(x)])
-    return {
-        "mean": _f(st["mean"]),
-        "ci_low": _f(st["ci95"][0]),
-        "ci_high": _f(st["ci95"][1]),
-        "n": st["n"],
-    }
-
-
+# ------------------------------------------------------------------ sweeps
 def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% CI of ``metrics`` for each value of ``param`` (and team model).
 
@@ -672,7 +311,7 @@ def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFra
         key = key if isinstance(key, tuple) else (key,)
         row: dict[str, Any] = {"group": key[0] if grouped else "all", "value": key[-1]}
         for m in metrics:
-            st = _mean_ci(g[m])
+            st = column_ci(g[m])
             row.update(
                 {
                     f"{m}.mean": st["mean"],
@@ -1313,9 +952,7 @@ def write_report(folder: Path, output: Path | None = None) -> Path:
     text = build_report(folder)
     out = Path(output) if output is not None else folder / REPORT_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     return out
 
 

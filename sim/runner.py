@@ -2,15 +2,14 @@
 
 The model produces tables; this module runs it (replicates with seeds spawned by
 ``SeedSequence``, team models compared under common random numbers) and writes the
-outputs of a run folder. Every file appears atomically: it is written under a temporary
-name and renamed, so a partly written file is never read as complete.
+outputs of a run folder. Every file appears atomically (:mod:`sim.results`): it is
+written under a temporary name and renamed, so a partly written file is never read as
+complete.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import json
-import os
 import platform
 import sys
 import warnings
@@ -27,8 +26,9 @@ from omegaconf import OmegaConf
 from sim import __version__
 from sim.model import ChildrensServicesModel
 from sim.params import Config
+from sim.results import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.rng import replicate_seeds
-from sim.summary import aggregate, clean, paired_difference, replicate_summary
+from sim.summary import aggregate, aggregate_rows, mean_ci, metric_differences, replicate_summary
 
 
 @dataclass
@@ -231,7 +231,7 @@ def comparison(results: dict[str, ScenarioResult], baseline: str) -> dict[str, A
     """Paired differences of every team model against ``baseline``."""
     base = results[baseline].summaries
     return {
-        name: paired_difference(r.summaries, base)
+        name: metric_differences(r.summaries, base)
         for name, r in results.items()
         if name != baseline
     }
@@ -241,67 +241,26 @@ def comparison_table(results: dict[str, ScenarioResult], baseline: str) -> pd.Da
     """Long table: metric, team model, mean and CI, and paired difference vs baseline."""
     diffs = comparison(results, baseline)
     rows = []
-    from sim.summary import flatten
-
     for name, r in results.items():
-        agg = flatten({k: v for k, v in _leaf_stats(aggregate(r.summaries)).items()})
-        for metric in sorted({k.rsplit(".", 1)[0] for k in agg}):
-            row = {
-                "metric": metric,
-                "team_model": name,
-                "baseline": baseline,
-                "mean": agg.get(f"{metric}.mean"),
-                "ci_low": agg.get(f"{metric}.ci_low"),
-                "ci_high": agg.get(f"{metric}.ci_high"),
-                "n": agg.get(f"{metric}.n"),
-            }
+        levels = sorted(aggregate_rows(aggregate(r.summaries)), key=lambda row: row["metric"])
+        for level in levels:
+            metric = level["metric"]
             d = diffs.get(name, {}).get(metric)
-            row["diff_vs_baseline"] = d["mean"] if d else (0.0 if name == baseline else None)
-            row["diff_ci_low"] = d["ci95"][0] if d else None
-            row["diff_ci_high"] = d["ci95"][1] if d else None
-            rows.append(row)
+            rows.append(
+                {
+                    "metric": metric,
+                    "team_model": name,
+                    "baseline": baseline,
+                    "mean": level["mean"],
+                    "ci_low": level["ci_low"],
+                    "ci_high": level["ci_high"],
+                    "n": level["n"],
+                    "diff_vs_baseline": d["mean"] if d else (0.0 if name == baseline else None),
+                    "diff_ci_low": d["ci95"][0] if d else None,
+                    "diff_ci_high": d["ci95"][1] if d else None,
+                }
+            )
     return pd.DataFrame(rows)
-
-
-def _leaf_stats(agg: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten an aggregate into ``metric -> {mean, ci_low, ci_high, n}``."""
-    out: dict[str, Any] = {}
-    for k, v in agg.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and "mean" in v and "ci95" in v:
-            out[key] = {
-                "mean": v["mean"],
-                "ci_low": v["ci95"][0],
-                "ci_high": v["ci95"][1],
-                "n": v["n"],
-            }
-        elif isinstance(v, dict):
-            out.update(_leaf_stats(v, key + "."))
-    return out
-
-
-# ---------------------------------------------------------------------- writing
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write strict JSON (NaN as null), keys sorted, so equal inputs give equal bytes."""
-    text = json.dumps(clean(obj), indent=2, sort_keys=True, allow_nan=False)
-    atomic_write_bytes(path, (text + "\n").encode())
-
-
-def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a Parquet file atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
 
 
 #: Installed packages whose versions can change a run's results or outputs; each run
@@ -358,7 +317,6 @@ def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
 
 def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
     """The M/M/c verification: simulated mean wait for a post against Erlang C."""
-    from sim.summary import mean_ci
     from sim.validation import mmc_mean_wait_days
 
     waits = [r.summary["delay_days"]["request_to_allocation"]["mean"] for r in result.replicates]

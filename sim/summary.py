@@ -9,6 +9,7 @@ floats, so summaries serialise to JSON byte-identically for the same inputs.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -211,8 +212,29 @@ def unflatten(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mean_ci(values: list[float] | np.ndarray, level: float = 0.95) -> dict[str, Any]:
-    """Mean and ``level`` t-interval over replicates (no interval with one value)."""
+def half_width(sd: float, n: int, level: float = 0.95) -> float:
+    """Half-width of the Student t interval of a mean of ``n`` values with standard
+    deviation ``sd``: ``t(level, n - 1) * sd / sqrt(n)``."""
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
+
+
+def ci_half_width(values: list[float] | np.ndarray, level: float = 0.95) -> float:
+    """Half-width of the Student t interval of the mean of ``values`` (infinite with
+    fewer than two values)."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n < 2:
+        return math.inf
+    return half_width(x.std(ddof=1), n, level)
+
+
+def mean_ci(values: Sequence[float | None] | np.ndarray, level: float = 0.95) -> dict[str, Any]:
+    """Mean and ``level`` t-interval over replicates (no interval with one value).
+
+    The one computation of a mean with its confidence interval: summaries, comparisons,
+    sweep tables, the report, the notebooks' tables and the experiments' effects call it.
+    Missing values (None, NaN) are left out.
+    """
     x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
     n = len(x)
     if n == 0:
@@ -220,8 +242,29 @@ def mean_ci(values: list[float] | np.ndarray, level: float = 0.95) -> dict[str, 
     m = float(x.mean())
     if n < 2:
         return {"mean": m, "ci95": [None, None], "n": n}
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = ci_half_width(x, level)
     return {"mean": m, "ci95": [m - half, m + half], "n": n}
+
+
+def paired_difference(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = 0.95
+) -> dict[str, Any]:
+    """Mean and ``level`` t-interval of ``a - b``, pair by pair.
+
+    The one computation of a paired difference: ``a[i]`` and ``b[i]`` are the same
+    replicate of two scenarios run with the same seed (common random numbers), so the
+    interval of their differences is much narrower than comparing two intervals. Pairs
+    with a missing value on either side are left out.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` differ in length.
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"paired values differ in number: {len(x)} and {len(y)}")
+    return mean_ci(x - y, level)
 
 
 def aggregate(replicates: list[dict[str, Any]]) -> dict[str, Any]:
@@ -232,17 +275,153 @@ def aggregate(replicates: list[dict[str, Any]]) -> dict[str, Any]:
     return unflatten(agg)
 
 
-def paired_difference(
+def metric_differences(
     a: list[dict[str, Any]], b: list[dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """Mean and 95% CI of ``a - b`` replicate by replicate (common random numbers)."""
+    """:func:`paired_difference` of every flat metric of replicate summaries ``a`` and
+    ``b`` (replicate by replicate; metrics of the first replicate of both)."""
     fa, fb = [flatten(r) for r in a], [flatten(r) for r in b]
     keys = sorted(set(fa[0]) & set(fb[0])) if fa and fb else []
-    out = {}
-    for k in keys:
-        diffs = [x.get(k, math.nan) - y.get(k, math.nan) for x, y in zip(fa, fb, strict=True)]
-        out[k] = mean_ci(diffs)
-    return out
+    if len(fa) != len(fb):
+        raise ValueError(f"paired replicates differ in number: {len(fa)} and {len(fb)}")
+    return {
+        k: paired_difference([x.get(k, math.nan) for x in fa], [y.get(k, math.nan) for y in fb])
+        for k in keys
+    }
+
+
+# ------------------------------------------------------------------ tables of statistics
+def ci_columns(stat: Mapping[str, Any]) -> dict[str, Any]:
+    """A :func:`mean_ci` result as table cells: ``mean``, ``ci_low``, ``ci_high`` (NaN
+    where there is none) and ``n``."""
+    lo, hi = (list(stat.get("ci95") or []) + [None, None])[:2]
+    return {"mean": _nan(stat["mean"]), "ci_low": _nan(lo), "ci_high": _nan(hi), "n": stat.get("n")}
+
+
+def _nan(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _numbers(values: Any) -> np.ndarray:
+    """A table column as floats, anything that is not a number as NaN."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
+def column_ci(values: Any) -> dict[str, Any]:
+    """:func:`mean_ci` of a table column (anything not a number left out) as table cells
+    (:func:`ci_columns`)."""
+    return ci_columns(mean_ci(_numbers(values)))
+
+
+def aggregate_rows(agg: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
+    """Rows ``metric, mean, ci_low, ci_high, n`` of a nested :func:`aggregate` (as
+    ``summary.json`` holds it), in its order."""
+    rows: list[dict[str, Any]] = []
+    for k, v in agg.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and "mean" in v and "ci95" in v:
+            rows.append({"metric": key, **ci_columns(v)})
+        elif isinstance(v, Mapping):
+            rows.extend(aggregate_rows(v, key + "."))
+    return rows
+
+
+def _groups(table: pd.DataFrame, by: Sequence[str], sort: bool) -> list[tuple[tuple, pd.DataFrame]]:
+    """``table`` split by the values of the columns ``by``, each key a tuple."""
+    return [
+        (key if isinstance(key, tuple) else (key,), part)
+        for key, part in table.groupby(list(by), sort=sort, dropna=False)
+    ]
+
+
+def level_table(
+    table: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], sort: bool = True
+) -> pd.DataFrame:
+    """Mean and 95% t-interval (:func:`mean_ci`) of each metric over the rows of each group.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy table: one row per replicate (``sim.results``), metrics as columns.
+    by : sequence of str
+        Columns whose values make a group (a scenario).
+    metrics : sequence of str
+        Metric columns.
+    sort : bool
+        Groups in sorted order; else in their order of appearance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and metric: the ``by`` columns, ``metric``, ``mean``,
+        ``ci_low``, ``ci_high`` (NaN without an interval) and ``n`` (rows with a value).
+    """
+    rows = []
+    for key, part in _groups(table, by, sort):
+        for m in metrics:
+            values = part[m] if m in part.columns else []
+            rows.append({**dict(zip(by, key, strict=True)), "metric": m, **column_ci(values)})
+    return pd.DataFrame(rows)
+
+
+def paired_table(
+    table: pd.DataFrame,
+    by: Sequence[str],
+    baselines: Mapping[tuple, tuple],
+    metrics: Sequence[str],
+    pair_on: Sequence[str] = ("seed", "replicate"),
+) -> pd.DataFrame:
+    """Each scenario against its baseline: :func:`paired_difference` of every metric.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy table: one row per scenario and replicate, metrics as columns.
+    by : sequence of str
+        Columns whose values name a scenario.
+    baselines : mapping
+        A scenario (tuple of its ``by`` values) to its baseline's; rows come in this
+        order. A scenario that is its own baseline has a difference of exactly 0.
+    metrics : sequence of str
+        Metric columns; those not in ``table`` are left out.
+    pair_on : sequence of str
+        Columns that pair a scenario's row with its baseline's: rows with the same values
+        ran from the same seed (common random numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario and metric: the ``by`` columns, ``metric``, ``mean`` (the
+        scenario's), ``baseline_mean``, ``diff`` (mean paired difference), ``ci_low``,
+        ``ci_high`` (its 95% t-interval) and ``n`` (pairs with both values).
+    """
+    groups = dict(_groups(table, by, sort=False))
+    empty = table.iloc[0:0]
+    keys = list(pair_on)
+    rows = []
+    for key, base_key in baselines.items():
+        part = groups.get(tuple(key), empty).set_index(keys)
+        base = groups.get(tuple(base_key), empty).set_index(keys)
+        for m in metrics:
+            if m not in table.columns:
+                continue
+            joined = part[[m]].merge(
+                base[[m]], how="inner", left_index=True, right_index=True, suffixes=("", "_base")
+            )
+            stat = ci_columns(paired_difference(_numbers(joined[m]), _numbers(joined[f"{m}_base"])))
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "metric": m,
+                    "mean": column_ci(part[m])["mean"],
+                    "baseline_mean": column_ci(base[m])["mean"],
+                    "diff": stat["mean"],
+                    "ci_low": stat["ci_low"],
+                    "ci_high": stat["ci_high"],
+                    "n": stat["n"],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def clean(obj: Any) -> Any:

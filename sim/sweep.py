@@ -13,7 +13,9 @@ holds what a job does around the run, and what the sweep does around its jobs:
   configuration and the error) and returns normally, so the other jobs carry on.
 - **The sweep's end.** :class:`SweepCallback` (a Hydra callback named in
   ``configs/config.yaml``) shows a progress bar of jobs done while the sweep runs, and
-  when it ends writes ``sweep.parquet`` (see :mod:`sim.collect`) and reports failures.
+  when it ends writes ``sweep.parquet`` (:func:`collect`, the table of
+  :func:`sim.results.sweep_table`) and reports failures. ``python -m sim.collect`` does
+  the same for a sweep that is running or was interrupted.
 
 Settings that change neither the results nor their bytes (``progress``, ``workers``,
 ``cluster``) are left out when a job's overrides are compared with a marker's, so a sweep
@@ -31,27 +33,40 @@ import time
 import traceback
 import typing
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+
+from sim.results import (
+    FAILURE,
+    MARKER,
+    TABLE,
+    atomic_write_json,
+    atomic_write_parquet,
+    read_json,
+    sweep_jobs,
+    sweep_table,
+)
 
 __all__ = [
     "FAILURE",
     "MARKER",
+    "CollectResult",
     "SweepCallback",
+    "collect",
     "expected_jobs",
     "is_complete",
     "job_params",
     "normalise_overrides",
     "register_resolvers",
+    "report",
     "run_job",
+    "write_table",
 ]
 
-#: Completion marker of a job, written last.
-MARKER = "done.json"
-#: Failure record of a job.
-FAILURE = "failed.json"
 #: Overrides that change neither results nor output bytes (where and how fast jobs run).
 IGNORED_KEYS = frozenset({"progress", "workers", "cluster"})
 
@@ -121,16 +136,6 @@ def _is_group(key: str) -> bool:
     return (CONFIG_DIR / key).is_dir()
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in ``path``, or None if it is missing, unreadable or not an object."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
     """Whether ``outdir`` holds a completion marker for these overrides."""
     marker = read_json(Path(outdir) / MARKER)
@@ -139,12 +144,6 @@ def is_complete(outdir: Path, overrides: Sequence[str]) -> bool:
         and bool(marker)
         and (marker.get("overrides") == normalise_overrides(overrides))
     )
-
-
-def _atomic_json(path: Path, obj: Any) -> None:
-    from sim.runner import atomic_write_json
-
-    atomic_write_json(path, obj)
 
 
 def run_job(
@@ -199,7 +198,7 @@ def run_job(
             config = OmegaConf.to_container(raw, resolve=True)
         except Exception:  # noqa: BLE001 - the record must be written whatever happens
             config = OmegaConf.to_container(raw, resolve=False)
-        _atomic_json(
+        atomic_write_json(
             outdir / FAILURE,
             {
                 "job": job_num,
@@ -217,7 +216,7 @@ def run_job(
             file=sys.stderr,
         )
         return "failed"
-    _atomic_json(
+    atomic_write_json(
         outdir / MARKER, {"job": job_num, "overrides": ov, "params": params, "status": "complete"}
     )
     return "complete"
@@ -270,6 +269,112 @@ def sweep_jobs_from_folder(sweep_dir: Path) -> list[list[str]] | None:
         return expected_jobs(*_task_and_params(cfg))
     except Exception:  # noqa: BLE001 - an unreadable file only loses the job count
         return None
+
+
+# ------------------------------------------------------------------- the sweep's folder
+
+
+@dataclass
+class CollectResult:
+    """What a sweep folder holds.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per complete job, team model and replicate (the tidy table of
+        :mod:`sim.results`).
+    complete : list of int
+        Numbers of the jobs with a completion marker.
+    failures : list of dict
+        One record per failed job: ``job``, ``overrides``, ``error`` (and, in the job's
+        ``failed.json``, its resolved configuration and traceback).
+    expected : int or None
+        Jobs in the sweep, when Hydra's ``multirun.yaml`` is there to say.
+    pending : list of list of str
+        Overrides of the expected jobs with neither a marker nor a failure record (not
+        started, running, or killed).
+    """
+
+    table: pd.DataFrame
+    complete: list[int] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    expected: int | None = None
+    pending: list[list[str]] = field(default_factory=list)
+
+
+def collect(sweep_dir: Path | str) -> CollectResult:
+    """Build the sweep table from whatever jobs of ``sweep_dir`` are complete.
+
+    Parameters
+    ----------
+    sweep_dir : path
+        A sweep folder (``hydra.sweep.dir``): job folders ``0``, ``1``, ... below it.
+
+    Returns
+    -------
+    CollectResult
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``sweep_dir`` is not a folder.
+    """
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"{sweep_dir} is not a folder")
+    jobs = sweep_jobs(sweep_dir)
+    seen: set[tuple[str, ...]] = set()
+    failures: list[dict[str, Any]] = []
+    for job in jobs:
+        if job.complete and job.marker is not None:
+            seen.add(tuple(job.marker.get("overrides", [])))
+        elif job.failure:
+            seen.add(tuple(job.failure.get("overrides", [])))
+            failures.append(
+                {
+                    "job": job.number,
+                    "overrides": job.failure.get("overrides", []),
+                    "error": job.failure.get("error", "unknown error"),
+                    "record": str(job.folder / FAILURE),
+                }
+            )
+    expected = sweep_jobs_from_folder(sweep_dir)
+    pending = (
+        []
+        if expected is None
+        else [job for job in expected if tuple(normalise_overrides(job)) not in seen]
+    )
+    return CollectResult(
+        sweep_table(jobs),
+        [job.number for job in jobs if job.complete],
+        failures,
+        None if expected is None else len(expected),
+        pending,
+    )
+
+
+def write_table(sweep_dir: Path | str, table: pd.DataFrame) -> Path:
+    """Write ``sweep.parquet`` into ``sweep_dir`` atomically and return its path."""
+    path = Path(sweep_dir) / TABLE
+    atomic_write_parquet(path, table)
+    return path
+
+
+def report(result: CollectResult, sweep_dir: Path | str) -> str:
+    """A short plain-text account of a sweep folder: counts, then each failure."""
+    total = result.expected
+    done = len(result.complete)
+    of = f" of {total}" if total is not None else ""
+    lines = [
+        f"{sweep_dir}: {done}{of} jobs complete ({len(result.table)} rows), "
+        f"{len(result.failures)} failed, {len(result.pending)} not complete."
+    ]
+    for f in result.failures:
+        lines.append(
+            f"  job {f['job']} failed ({' '.join(f['overrides']) or 'defaults'}): "
+            f"{f['error']} [details: {f['record']}]"
+        )
+    return "\n".join(lines)
 
 
 class _JobsBar:
@@ -355,8 +460,6 @@ class SweepCallback(_Callback):  # type: ignore[misc]
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``sweep.parquet``, print a one-line report, exit 1 if a job failed."""
-        from sim.collect import collect, report, write_table
-
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -14,11 +14,11 @@ made from pilot runs of the model (``experiments/choose_run_length.py``):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from sim.summary import half_width
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,6 @@ def mser(series: np.ndarray, batch_size: int = 5) -> MserResult:
     )
 
 
-def ci_half_width(values: np.ndarray, level: float = 0.95) -> float:
-    """Half-width of the Student t interval of the mean of ``values``."""
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    if n < 2:
-        return math.inf
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-
-
 def replicates_needed(
     values: np.ndarray, precision: float = 0.05, level: float = 0.95, max_replicates: int = 1000
 ) -> int:
@@ -105,7 +96,8 @@ def replicates_needed(
     the mean, estimated from pilot replicates ``values``.
 
     The pilot's standard deviation ``s`` is taken as known and ``n`` is the smallest with
-    ``t(n-1) * s / sqrt(n) <= precision * |mean|`` (Robinson 2014, ch. 9; a sequential
+    ``t(n-1) * s / sqrt(n) <= precision * |mean|`` (:func:`sim.summary.half_width`; the
+    pilot's own interval is :func:`sim.summary.ci_half_width`) (Robinson 2014, ch. 9; a sequential
     check on the real runs should confirm it).
 
     Parameters
@@ -127,6 +119,6 @@ def replicates_needed(
     if s == 0.0:
         return 2
     for n in range(2, max_replicates + 1):
-        if stats.t.ppf(0.5 + level / 2, n - 1) * s / math.sqrt(n) <= target:
+        if half_width(s, n, level) <= target:
             return n
     return max_replicates

@@ -4,7 +4,9 @@ Evidence given: from a real comparison run (three team models, two replicates un
 common random numbers, the small test area), a single-scenario folder and a sweep table,
 ``sim.report`` writes one self-contained HTML file whose findings are sentences with
 95% confidence intervals, whose figures are embedded PNGs with captions, and which names
-no address outside the file. Headless Chromium (the Debian package, driven by Playwright)
+no address outside the file. A sweep that was never collected into ``sweep.parquet`` is
+reported from its job folders with its swept parameters and each job's values, exactly as
+once collected. Headless Chromium (the Debian package, driven by Playwright)
 opens the comparison report with every request intercepted: the page loads without
 console errors, every image decodes, and no request leaves the machine. A screenshot is
 kept in ``test-artifacts/report.png``. A folder that is not a run or sweep folder stops
@@ -13,18 +15,21 @@ with one sentence and exit status 2.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, merge_overrides
+from conftest import REPO, merge_overrides, run_cli
 
+from sim.collect import main as collect_main
 from sim.config import compose, validate
 from sim.report import (
     KEY_METRICS,
     ReportError,
+    build_report,
     difference_sentence,
     findings,
     load,
@@ -186,6 +191,62 @@ def test_sweep_report(report_folders: dict[str, Path], tmp_path: Path) -> None:
     assert "Effect of member hours per week (support)" in text
     assert "Effect of seed" not in text and "Effect of job" not in text
     assert re.search(r"went from 1\.0 to 2\.0, the share of children identified", text)
+
+
+#: A tiny sweep over two parameters (four jobs, two replicates each).
+SWEPT = {"support.member_hours_per_week": (1.0, 2.5), "workforce.training_rate": (0.0, 0.5)}
+
+
+def test_uncollected_sweep_report_shows_its_parameters(tmp_path: Path) -> None:
+    """A sweep whose table was never written (here its end-of-sweep callback is removed,
+    as when a sweep is killed or still running) is reported from its job folders: both
+    swept parameters, with the values each job used (as its run.json records them), and
+    their effects; the report is the same as that of the collected sweep."""
+    folder = tmp_path / "sweep"
+    proc = run_cli(
+        [
+            "-m",
+            "area=test",
+            "area.children=1000",
+            "years=0.5",
+            "warmup_years=0.5",
+            "replicates=2",
+            "progress=false",
+            *(f"{key}={','.join(f'{v:g}' for v in values)}" for key, values in SWEPT.items()),
+            "~hydra.callbacks.sweep",
+            f"hydra.sweep.dir={folder}",
+        ],
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (folder / "sweep.parquet").exists()
+
+    data = load(folder)
+    assert data.kind == "sweep" and sorted(data.params) == sorted(SWEPT)
+    jobs = sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+    assert jobs == [0, 1, 2, 3]
+    for job in jobs:
+        overrides = json.loads((folder / str(job) / "run.json").read_text())["job"]["overrides"]
+        used = {k: float(v) for k, v in (o.split("=", 1) for o in overrides) if k in SWEPT}
+        rows = data.replicates[data.replicates["job"] == job]
+        assert len(rows) == 2, rows
+        for key, value in used.items():
+            assert set(rows[key]) == {value}, (job, key, set(rows[key]))
+
+    text = build_report(folder)
+    _check_self_contained(text)
+    assert "swept: support.member_hours_per_week, workforce.training_rate." in text
+    assert (
+        "The sweep varied 2 parameter(s): support.member_hours_per_week over 1.0, 2.5, "
+        "workforce.training_rate over 0.0, 0.5; 4 jobs."
+    ) in text
+    assert "Effect of member hours per week (support)" in text
+    assert "Effect of training rate (workforce)" in text
+    assert re.search(r"When training rate \(workforce\) went from 0\.0 to 0\.5, ", text)
+
+    assert collect_main([str(folder)]) == 0
+    assert build_report(folder) == text
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "file", "bad_json"])

@@ -4,25 +4,37 @@ by an independent implementation (scipy, numpy).
 Evidence given: random streams are reproducible and independent (the basis of common
 random numbers); the event calendar runs events in time order, first scheduled first for
 ties, and stops strictly before the end of a week; meeting cycles, confidence intervals,
-working-day counts and the flatten/unflatten round trip give known answers; unknown team
-models are refused; the population has exactly the configured number of children and
-onset risk rises with family risk.
+working-day counts, paired differences and the flatten/unflatten round trip give known
+answers; an atomic write leaves the whole file or the old one; unknown team models are
+refused; the population has exactly the configured number of children and onset risk
+rises with family risk.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import make_cfg
 from scipy import stats
 
 from sim.params import TeamModelConfig
 from sim.population import Population
+from sim.results import atomic_path, atomic_write_json
 from sim.rng import STREAMS, replicate_seeds, spawn_streams
 from sim.scheduling import EventQueue
-from sim.summary import flatten, mean_ci, unflatten, working_days
+from sim.summary import (
+    flatten,
+    level_table,
+    mean_ci,
+    paired_difference,
+    paired_table,
+    unflatten,
+    working_days,
+)
 from sim.team_models import REGISTRY, make_team_model
 from sim.team_models.base import next_meeting
 
@@ -260,6 +272,38 @@ def test_mean_ci_drops_missing_values() -> None:
     assert mean_ci([math.nan]) == {"mean": None, "ci95": [None, None], "n": 0}
 
 
+def test_paired_difference_is_the_interval_of_the_differences() -> None:
+    """The paired difference of [3, 5, 4] and [1, 2, 2] is the mean and interval of
+    [2, 3, 2]; a pair with a missing side is left out; unequal lengths are refused."""
+    assert paired_difference([3.0, 5.0, 4.0], [1.0, 2.0, 2.0]) == mean_ci([2.0, 3.0, 2.0])
+    assert paired_difference([3.0, 5.0, math.nan], [1.0, 2.0, 2.0]) == mean_ci([2.0, 3.0])
+    with pytest.raises(ValueError, match="differ in number"):
+        paired_difference([1.0, 2.0], [1.0])
+
+
+def test_paired_table_pairs_rows_on_seed_and_replicate() -> None:
+    """Rows pair on seed and replicate whatever their order; a scenario against itself
+    differs by exactly 0; levels are :func:`mean_ci` of each group's rows."""
+    table = pd.DataFrame(
+        {
+            "scenario": ["a", "a", "a", "b", "b", "b"],
+            "seed": [1, 1, 1, 1, 1, 1],
+            "replicate": [0, 1, 2, 2, 1, 0],
+            "x": [10.0, 20.0, 30.0, 33.0, 21.0, 12.0],
+        }
+    )
+    out = paired_table(table, ["scenario"], {("b",): ("a",), ("a",): ("a",)}, ["x", "absent"])
+    assert list(out["scenario"]) == ["b", "a"] and set(out["metric"]) == {"x"}
+    b, a = out.iloc[0], out.iloc[1]
+    want = mean_ci([2.0, 1.0, 3.0])
+    assert b["diff"] == want["mean"] and [b["ci_low"], b["ci_high"]] == want["ci95"]
+    assert b["n"] == 3 and b["mean"] == 22.0 and b["baseline_mean"] == 20.0
+    assert a["diff"] == 0.0 and a["ci_low"] == 0.0 and a["ci_high"] == 0.0
+    levels = level_table(table, ["scenario"], ["x"])
+    assert list(levels["scenario"]) == ["a", "b"]
+    assert levels.iloc[1]["ci_low"] == mean_ci([33.0, 21.0, 12.0])["ci95"][0]
+
+
 def test_flatten_unflatten_round_trip() -> None:
     """``unflatten(flatten(d)) == d`` for nested metrics; keys are dot-joined paths."""
     d = {
@@ -314,6 +358,22 @@ def test_working_days_vectorised_and_additive() -> None:
     total = working_days(a, c)
     assert np.array_equal(total, working_days(a, b) + working_days(b, c))
     assert np.array_equal(working_days(a, a + 7), np.full(300, 5.0))
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def test_atomic_write_gives_the_whole_file_or_leaves_the_old_one(tmp_path: Path) -> None:
+    """A file written atomically holds all its bytes (strict JSON, keys sorted); a write
+    that stops part-way leaves the previous file and no temporary file."""
+    target = tmp_path / "summary.json"
+    atomic_write_json(target, {"b": 1, "a": math.nan})
+    assert target.read_text() == '{\n  "a": null,\n  "b": 1\n}\n'
+    with pytest.raises(RuntimeError, match="stopped"), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("stopped")
+    assert target.read_text() == '{\n  "a": null,\n  "b": 1\n}\n'
+    assert list(tmp_path.iterdir()) == [target]
 
 
 # ---------------------------------------------------------------------------- team models

@@ -36,7 +36,7 @@ from scipy import stats
 from sim.config import compose, validate
 from sim.model import ChildrensServicesModel
 from sim.runner import ScenarioResult, run_replicate, write_scenario
-from sim.summary import flatten
+from sim.summary import ci_half_width, flatten
 from sim.validation import (
     AGREEMENT_LEVEL,
     LITTLE_FROM,
@@ -58,7 +58,7 @@ from sim.validation import (
     run_mmc_points,
     standardised_gap,
 )
-from sim.warmup import ci_half_width, mser, replicates_needed
+from sim.warmup import mser, replicates_needed
 
 GRID = MMC_GRID
 RANDOM_POINTS = MMC_RANDOM_POINTS
