@@ -157,10 +157,31 @@ def _delay(stat: str, what: str, label_: str, unit_: str = "days") -> Metric:
     return Metric(
         f"delay_days.<stage>.{stat}",
         f"{what} over the episodes that reached both of the stage's milestones before the "
-        "run (or its follow-up) ended: needs that emerged in the observation period for "
-        "the stages that start at onset, every episode for the others.",
+        "run (or its follow-up) ended (completers only: episodes still waiting or closed "
+        "first are left out; time_to_support counts them): needs that emerged in the "
+        "observation period for the stages that start at onset, every episode for the "
+        "others.",
         unit_,
-        label_,
+        f"{label_} (completers only)",
+    )
+
+
+_COHORT = (
+    "fresh needs identified in the observation period that went on to early help, as "
+    "they stand at the end of the run"
+)
+
+
+def _within(days: int) -> Metric:
+    return Metric(
+        f"time_to_support.supported_within_{days}d",
+        f"Share of the {_COHORT} whose support started within {days} days of "
+        "identification (Aalen-Johansen cumulative incidence: closure before support is "
+        "a competing event, a need still waiting at the end is censored).",
+        "share of identified needs",
+        f"Supported within {days} days of identification",
+        100.0,
+        "%",
     )
 
 
@@ -321,14 +342,97 @@ _METRICS: tuple[Metric, ...] = (
         1e-3,
         "thousand hours a year",
     ),
+    _within(30),
+    _within(90),
+    _within(180),
+    Metric(
+        "time_to_support.median_days",
+        f"Median days from identification to support of the {_COHORT} (Kaplan-Meier, "
+        "closure before support censored: the median wait of a need not closed first); "
+        "null when under half are supported by the end.",
+        "days",
+        "Median wait, identification → support (survival curve)",
+    ),
+    Metric(
+        "time_to_support.n",
+        f"Number of {_COHORT}.",
+        "episodes",
+        "Identified needs followed to support",
+    ),
+    Metric(
+        "time_to_support.share_supported",
+        f"Share of the {_COHORT} whose support started by the end of the run.",
+        "share of identified needs",
+        "Supported by the end",
+        100.0,
+        "%",
+    ),
+    Metric(
+        "time_to_support.share_closed_first",
+        f"Share of the {_COHORT} closed (needs met, disengaged, stepped up, left) before "
+        "any support started.",
+        "share of identified needs",
+        "Closed before support",
+        100.0,
+        "%",
+    ),
+    Metric(
+        "time_to_support.share_still_waiting",
+        f"Share of the {_COHORT} neither supported nor closed by the end of the run.",
+        "share of identified needs",
+        "Still waiting at the end",
+        100.0,
+        "%",
+    ),
+    Metric(
+        "children_supported_per_year",
+        "Episodes of the observation period whose TAC support started by the time it "
+        "closed, a year.",
+        "children a year",
+        "Children supported",
+    ),
     Metric(
         "staff_cost",
-        "Cost a year of the hours worked on multi-agency and specialist tasks, at each "
-        "profession's hourly cost (home duties excluded).",
+        "Cost a year of the multi-agency share of every post (its hours times its share "
+        "offered to multi-agency work, whether used or not; structure and specialist "
+        "posts whole): permanent holders at their profession's hourly cost, agency cover "
+        "at workforce.agency_cost_factor times it, vacant posts not costed.",
         "£ a year",
-        "Staff cost",
+        "Staff cost (whole posts)",
         1e-3,
         "£ thousand a year",
+    ),
+    Metric(
+        "agency_cost",
+        "The part of staff_cost paid for agency cover, a year.",
+        "£ a year",
+        "Agency cover cost",
+        1e-3,
+        "£ thousand a year",
+    ),
+    Metric(
+        "vacancy_saving",
+        "Cost a year the vacant posts' multi-agency share would have had at their "
+        "profession's hourly cost (not in staff_cost).",
+        "£ a year",
+        "Saving on vacant posts",
+        1e-3,
+        "£ thousand a year",
+    ),
+    Metric(
+        "worked_hours_cost",
+        "Cost a year of only the hours worked on multi-agency and specialist tasks, at "
+        "each profession's hourly cost (home duties excluded).",
+        "£ a year",
+        "Cost of hours worked",
+        1e-3,
+        "£ thousand a year",
+    ),
+    Metric(
+        "cost_per_child_supported",
+        "staff_cost over children_supported_per_year.",
+        "£ per child supported",
+        "Staff cost per child supported",
     ),
     Metric(
         "prevalence_open_needs",
@@ -576,8 +680,8 @@ def label(name: str) -> str:
     """Short display name of a metric, without its unit.
 
     A concrete member of a family adds its stage, profession or reason to the family's
-    label: ``delay_days.onset_to_support.median`` reads "Median delay: need emerges →
-    support starts".
+    label: ``delay_days.onset_to_support.median`` reads "Median delay (completers only):
+    need emerges → support starts".
 
     Parameters
     ----------

@@ -548,6 +548,9 @@ class WorkforceConfig:
     #: chapter 2.)
     vacancy_schedule_years: list[float] = field(default_factory=list)
     vacancy_schedule_rates: list[float] = field(default_factory=list)
+    #: Hourly cost of agency cover over a permanent post holder's (assumption: agency
+    #: staff cost the authority more than employees, for the agency's margin).
+    agency_cost_factor: float = 1.5
 
 
 @dataclass

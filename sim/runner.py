@@ -146,6 +146,8 @@ def run_replicate(
         era=cfg.area.era,
         hourly_cost={p: pc.hourly_cost for p, pc in cfg.professions.items()},
         followed=followed,
+        agency_cost_factor=cfg.workforce.agency_cost_factor,
+        end_day=model.t,
     )
     return ReplicateResult(episodes, series, summary, followed)
 

@@ -15,7 +15,7 @@ import numpy as np
 from sim.params import ACTIVITIES
 from sim.population import Population
 from sim.services import QueueMeter, SpecialistService
-from sim.workforce import AGENCY, Workforce
+from sim.workforce import AGENCY, PERMANENT, Workforce
 
 
 class WeeklySeries:
@@ -73,6 +73,7 @@ class WeeklySeries:
 
         used = week["used"]
         filled = wf.filled()
+        offered = wf.nominal_ma_hours()
         rows = {
             "posts": np.bincount(prof, minlength=n_prof),
             "fte": by_prof(wf.fte),
@@ -81,6 +82,11 @@ class WeeklySeries:
             "agency_fte": by_prof(wf.fte * (wf.status == AGENCY)),
             "capacity_hours": by_prof(week["capacity"]),
             "ma_capacity_hours": by_prof(wf.ma_capacity),
+            # Hours a week posts offer to multi-agency work when filled and well, by who
+            # holds them: the establishment's multi-agency share, for costing whole posts.
+            "offered_permanent_hours": by_prof(offered * (wf.status == PERMANENT)),
+            "offered_agency_hours": by_prof(offered * (wf.status == AGENCY)),
+            "offered_vacant_hours": by_prof(offered * ~filled),
             "committed_hours": by_prof(wf.committed),
             "unmet_hours": by_prof(week["unmet"]),
             "cases": by_prof(wf.cases.astype(float)),

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.costs import staff_costs
 from sim.params import ACTIVITIES
+from sim.waits import time_to_support
 
 DAYS_PER_YEAR = 365.25
 #: Stages of the pathway: (name, from milestone, to milestone).
@@ -88,6 +90,8 @@ def replicate_summary(
     era: str,
     hourly_cost: dict[str, float],
     followed: pd.DataFrame | None = None,
+    agency_cost_factor: float = 1.0,
+    end_day: float | None = None,
 ) -> dict[str, Any]:
     """Headline metrics of one replicate.
 
@@ -101,6 +105,9 @@ def replicate_summary(
     followed : the same episodes after a follow-up period, if there was one; the delay
         metrics are then computed from it, so that waits are not cut short when the
         observation period closes.
+    agency_cost_factor : agency cover's hourly cost over a permanent post's.
+    end_day : the day the tables stand at (the end of the run; by default the end of
+        the observation period): waits still open then are censored there.
     """
     ep = episodes
     out: dict[str, Any] = {}
@@ -122,6 +129,9 @@ def replicate_summary(
             "n": float(len(d)),
         }
     out["delay_days"] = delays
+    # Every identified child counts: censored at the end, closure as a competing event.
+    end = years * DAYS_PER_YEAR if end_day is None else end_day
+    out["time_to_support"] = time_to_support(dep, end)
     # Workforce, by profession.
     work_cols = [f"hours_{a}" for a in WORK_ACTIVITIES]
     by = series.groupby("profession", sort=True)
@@ -177,10 +187,9 @@ def replicate_summary(
         for r in sorted(closed["closure_reason"].unique())
     }
     out["unmet_demand_hours"] = float(series["unmet_hours"].sum() / years)
-    cost = 0.0
-    for prof, hours in used.items():
-        cost += float(hours) * hourly_cost.get(str(prof), 0.0)
-    out["staff_cost"] = cost / years
+    supported = float(ep["support_start_day"].notna().sum()) / years
+    out["children_supported_per_year"] = supported
+    out.update(staff_costs(series, hourly_cost, agency_cost_factor, years, supported))
     out["prevalence_open_needs"] = (
         float((series["open_needs"] / series["children"]).mean()) if len(series) else math.nan
     )

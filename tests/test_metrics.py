@@ -168,7 +168,7 @@ def test_labels_name_one_quantity_each() -> None:
     repeated = sorted({x for x in labels if labels.count(x) > 1})
     assert not repeated, f"labels shared by different metrics: {repeated}"
     assert registry.label("delay_days.onset_to_support.median") == (
-        "Median delay: need emerges → support starts"
+        "Median delay (completers only): need emerges → support starts"
     )
     assert registry.axis_label("utilisation.social_worker") == (
         "Multi-agency hours in use: social workers (% of available)"
