@@ -29,10 +29,10 @@ if str(REPO) not in sys.path:
 
 from sim.config import ConfigError, compose, validate  # noqa: E402
 from sim.population import DAYS_PER_YEAR  # noqa: E402
+from sim.queueing import mmc_mean_wait_days  # noqa: E402
 from sim.rng import replicate_seeds  # noqa: E402
 from sim.runner import mmc_summary, run_scenario  # noqa: E402
 from sim.summary import mean_ci  # noqa: E402
-from sim.validation import mmc_mean_wait_days  # noqa: E402
 
 
 def ciw_replicate(

@@ -26,6 +26,7 @@ from omegaconf import OmegaConf
 from sim import __version__
 from sim.model import ChildrensServicesModel
 from sim.params import Config
+from sim.queueing import mmc_mean_wait_days
 from sim.results import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.rng import replicate_seeds
 from sim.summary import aggregate, aggregate_rows, mean_ci, metric_differences, replicate_summary
@@ -319,8 +320,6 @@ def run_metadata(cfg: Config, raw_cfg: Any = None) -> dict[str, Any]:
 
 def mmc_summary(cfg: Config, result: ScenarioResult) -> dict[str, Any]:
     """The M/M/c verification: simulated mean wait for a post against Erlang C."""
-    from sim.validation import mmc_mean_wait_days
-
     waits = [r.summary["delay_days"]["request_to_allocation"]["mean"] for r in result.replicates]
     customers = sum(
         r.summary["delay_days"]["request_to_allocation"]["n"] for r in result.replicates

@@ -35,6 +35,7 @@ from scipy import stats
 
 from sim.config import compose, validate
 from sim.model import ChildrensServicesModel
+from sim.queueing import erlang_c_mean_wait, erlang_c_probability
 from sim.runner import ScenarioResult, run_replicate, write_scenario
 from sim.summary import ci_half_width, flatten
 from sim.validation import (
@@ -49,8 +50,6 @@ from sim.validation import (
     MMC_REPLICATES,
     agreement_limit,
     combined_chi2,
-    erlang_c_mean_wait,
-    erlang_c_probability,
     little_check,
     little_queue_spells,
     mmc_grid_customers,
@@ -401,8 +400,8 @@ def test_request_outcomes_account_for_every_request() -> None:
 
 def test_followup_fills_in_waits_and_leaves_the_window_alone(tmp_path: Path) -> None:
     """With ``followup_years=1`` the run goes on for a year after the window closes: the
-    window's episode and series tables and every metric but the delays are exactly those
-    of the run without follow-up; the delays count more episodes (those that reached
+    window's episode and series tables and every metric but the delays and waits are
+    exactly those of the run without follow-up; the delays count more episodes (those that reached
     their milestones during the follow-up), never fewer, and the followed table holds
     the same episodes with at least as many milestones reached."""
     args = ("team_model=co_located", "area.children=2000", "years=1")
@@ -419,9 +418,12 @@ def test_followup_fills_in_waits_and_leaves_the_window_alone(tmp_path: Path) -> 
     assert {
         k
         for k in a
-        if not k.startswith("delay_days.")
+        if not k.startswith(("delay_days.", "time_to_support."))
         and not (a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])))
     } == set()
+    # The same cohort of identified needs, followed further: fewer still waiting.
+    assert a["time_to_support.n"] == b["time_to_support.n"] > 0
+    assert b["time_to_support.share_still_waiting"] < a["time_to_support.share_still_waiting"]
     grew = 0
     for name in ("onset_to_support", "request_to_allocation", "onset_to_identification"):
         assert b[f"delay_days.{name}.n"] >= a[f"delay_days.{name}.n"], name
