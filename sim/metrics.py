@@ -167,8 +167,8 @@ def _delay(stat: str, what: str, label_: str, unit_: str = "days") -> Metric:
 
 
 _COHORT = (
-    "fresh needs identified in the observation period that went on to early help, as "
-    "they stand at the end of the run"
+    "fresh needs identified in the observation period and not referred straight to "
+    "social care, as they stand at the end of the run"
 )
 
 

@@ -131,7 +131,7 @@ def replicate_summary(
     out["delay_days"] = delays
     # Every identified child counts: censored at the end, closure as a competing event.
     end = years * DAYS_PER_YEAR if end_day is None else end_day
-    out["time_to_support"] = time_to_support(dep, end)
+    out["time_to_support"] = time_to_support(dep, end, years * DAYS_PER_YEAR)
     # Workforce, by profession.
     work_cols = [f"hours_{a}" for a in WORK_ACTIVITIES]
     by = series.groupby("profession", sort=True)

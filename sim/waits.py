@@ -4,9 +4,9 @@ A median over the children who reached both milestones leaves out those still wa
 when the run ends and those whose case closed first, and the share of each differs
 between team models. Here the wait is a time-to-event outcome:
 
-- the cohort is every fresh need identified in the observation period that went on to
-  early help (consent was sought), as it stands at the end of the run (after any
-  follow-up);
+- the cohort is every fresh need identified in the observation period and not referred
+  straight to children's social care on the day it was identified (it went on to early
+  help), as it stands at the end of the run (after any follow-up);
 - the event of interest is the start of support; closure before support (needs met,
   disengagement, step-up to social care, the child leaving) is a competing event; a
   need still waiting at the end of the run is censored then.
@@ -32,16 +32,21 @@ HORIZONS_DAYS: tuple[int, ...] = (30, 90, 180)
 CENSORED, SUPPORTED, CLOSED = 0, 1, 2
 
 
-def support_outcomes(episodes: pd.DataFrame, end_day: float) -> tuple[np.ndarray, np.ndarray]:
+def support_outcomes(
+    episodes: pd.DataFrame, end_day: float, identified_before: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Durations (days from identification) and event codes of the cohort.
 
     Parameters
     ----------
     episodes : the episodes table, as it stands at ``end_day``.
     end_day : the last day of the run (censoring).
+    identified_before : the end of the observation period: the cohort's needs were
+        identified before it.
     """
     ep = episodes
-    cohort = ep[~ep["step_down"] & ep["identification_day"].notna() & ep["consent_day"].notna()]
+    ident = ep["identification_day"]
+    cohort = ep[~ep["step_down"] & (ident < identified_before) & ~(ep["sc_referral_day"] == ident)]
     start = cohort["identification_day"].to_numpy(float)
     support = cohort["support_start_day"].to_numpy(float)
     closure = cohort["closure_day"].to_numpy(float)
@@ -52,14 +57,16 @@ def support_outcomes(episodes: pd.DataFrame, end_day: float) -> tuple[np.ndarray
     return np.maximum(end - start, 0.0), events
 
 
-def time_to_support(episodes: pd.DataFrame, end_day: float) -> dict[str, Any]:
+def time_to_support(
+    episodes: pd.DataFrame, end_day: float, identified_before: float
+) -> dict[str, Any]:
     """Shares supported within :data:`HORIZONS_DAYS` and the median time to support.
 
     Returns ``supported_within_<d>d`` (share, Aalen-Johansen), ``median_days``
     (Kaplan-Meier, closure censored; NaN if under half are supported by the end),
     ``n``, and the shares of the cohort supported, closed first and still waiting.
     """
-    durations, events = support_outcomes(episodes, end_day)
+    durations, events = support_outcomes(episodes, end_day, identified_before)
     n = len(durations)
     out: dict[str, Any] = {f"supported_within_{d}d": math.nan for d in HORIZONS_DAYS}
     out.update(
