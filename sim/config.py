@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import enum
 import functools
 import itertools
 import math
@@ -34,7 +35,7 @@ import re
 import tempfile
 import typing
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Optional, Union
@@ -82,10 +83,6 @@ CONFIG_NAME: str = "config"
 MAX_SWEEP_JOBS: int = 10_000
 
 _SCHEMA_NAME = "schema"
-_MODES = ("single", "compare")
-_ERAS = ("2008", "modern")
-_POOL_SCOPES = ("locality", "authority")
-_SERVICES = ("universal", "early_help", "social_care", "camhs")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?(?:@([34]))?$")
 
@@ -173,7 +170,7 @@ def _raw_at(cfg: Any, full_key: str) -> str:
         return "?"
 
 
-def _join(names: Sequence[str]) -> str:
+def _join(names: Iterable[str]) -> str:
     return ", ".join(str(n) for n in names)
 
 
@@ -333,6 +330,8 @@ def _allowed(parts: Sequence[str]) -> str:
         text = "true or false"
     elif t in (int, float):
         text = _phrase(rng) if rng is not None else "a number"
+    elif isinstance(t, type) and issubclass(t, enum.Enum):
+        text = f"one of {_join(m.value for m in t)}"
     elif t is str:
         text = f"one of {_join(choices)}" if choices else "text"
     elif dataclasses.is_dataclass(t):
@@ -753,7 +752,6 @@ def _check_professions(cfg: Config) -> None:
     assessors = [name for name, p in profs.items() if p.caf_assessor]
     for name, p in profs.items():
         base = f"professions.{name}"
-        _check_choice(f"{base}.service", p.service, _SERVICES)
         ages = list(p.identifies_ages)
         if ages and not (len(ages) == 2 and 0 <= ages[0] <= ages[1] <= MAX_AGE):
             raise _bad(
@@ -810,9 +808,6 @@ def _check_domains(cfg: Config) -> None:
 
 def _check_combinations(cfg: Config) -> None:
     team_models = sorted(team_model_names())
-    _check_choice("mode", cfg.mode, _MODES)
-    _check_choice("area.era", cfg.area.era, _ERAS)
-    _check_choice("team_model.pool_scope", cfg.team_model.pool_scope, _POOL_SCOPES)
     if not _NAME_RE.match(cfg.experiment_name or ""):
         raise _bad("experiment_name", cfg.experiment_name, _allowed(["experiment_name"]))
     if cfg.area.localities > cfg.area.children:

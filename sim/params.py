@@ -19,7 +19,9 @@ practitioner time is in hours.
 
 from __future__ import annotations
 
+import enum
 import math
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, Optional
@@ -56,6 +58,57 @@ CLOSURE_REASONS: tuple[str, ...] = (
 
 #: Oldest age in whole years of a child (children leave at 18).
 MAX_AGE: int = 17
+
+
+class _Choice:
+    """Mixin of the choice enums: a value written as a number is looked up by its text.
+
+    YAML and Hydra read ``area.era=2008`` as the integer 2008, which OmegaConf looks up
+    by value (``Era(2008)``); this makes that the member whose value is ``"2008"``.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return typing.cast(Any, cls)(str(value))
+        return None
+
+
+# The choices are StrEnums, so a member equals its value (``cfg.mode == "compare"``) and
+# is written as it (JSON, YAML, tables). OmegaConf reads an enum setting by member name,
+# so every member is named as its value: ``mode=compare`` and ``area.era=2008`` work as
+# they did when these settings were text, and a value outside the enum is refused.
+
+
+class Mode(_Choice, enum.StrEnum):
+    """What a run does: run the chosen team model, or each of ``compare.team_models``."""
+
+    single = "single"
+    compare = "compare"
+
+
+#: Process-standard era: "2008" (initial assessment within 7 working days, core within
+#: 35, [HM Government 2006]) or "modern" (one assessment within 45 working days, [HM
+#: Government 2013]). "2008" is not a Python name, hence the functional form.
+Era = enum.StrEnum(
+    "Era", [("2008", "2008"), ("modern", "modern")], module=__name__, qualname="Era", type=_Choice
+)
+
+
+class PoolScope(_Choice, enum.StrEnum):
+    """Capacity scope of a team model: tied to the locality, or pooled in the authority."""
+
+    locality = "locality"
+    authority = "authority"
+
+
+class Service(_Choice, enum.StrEnum):
+    """A profession's home service."""
+
+    universal = "universal"
+    early_help = "early_help"
+    social_care = "social_care"
+    camhs = "camhs"
 
 
 @dataclass(frozen=True)
@@ -190,7 +243,7 @@ class ProfessionConfig:
     MAX_PER_10K = 10_000.0
     per_10k: float = param(0.0, lo=0.0, hi=MAX_PER_10K, unit="FTE per 10,000 children")
     hours_per_week: float = param(37.0, lo=0.0, unit="hours a week")
-    service: str = param("early_help", unit="home service")
+    service: Service = param(Service.early_help, unit="home service")
     specialist_share: float = param(0.0, lo=0.0, hi=1.0, unit="share of posts")
     identifies_ages: list[int] = param(
         default_factory=list,
@@ -223,7 +276,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         # Universal staff: they identify; teachers hand assessment to pastoral staff.
         "teacher": _prof(
             per_10k=300.0,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[5, 17],
             identification_rate=1.2,
             initial_skill=0.4,
@@ -234,7 +287,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "pastoral": _prof(
             per_10k=40.0,
             targeted_share=0.3,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[5, 17],
             identification_rate=0.8,
             initial_skill=0.6,
@@ -245,7 +298,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "early_years": _prof(
             per_10k=60.0,
             targeted_share=0.1,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[1, 4],
             identification_rate=1.0,
             initial_skill=0.5,
@@ -256,7 +309,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "health_visitor": _prof(
             per_10k=7.0,
             targeted_share=0.35,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[0, 4],
             identification_rate=1.5,
             initial_skill=0.6,
@@ -267,7 +320,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "school_nurse": _prof(
             per_10k=4.0,
             targeted_share=0.4,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[5, 17],
             identification_rate=0.3,
             initial_skill=0.6,
@@ -277,7 +330,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         ),
         "gp": _prof(
             per_10k=5.0,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[0, 17],
             identification_rate=0.3,
             initial_skill=0.4,
@@ -287,7 +340,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         ),
         "police": _prof(
             per_10k=2.0,
-            service="universal",
+            service=Service.universal,
             identifies_ages=[10, 17],
             identification_rate=0.1,
             initial_skill=0.5,
@@ -299,7 +352,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "social_worker": _prof(
             per_10k=20.0,
             targeted_share=0.8,
-            service="social_care",
+            service=Service.social_care,
             specialist_share=0.8,
             caf_assessor=True,
             lead_capable=True,
@@ -308,17 +361,19 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "family_support": _prof(
             per_10k=8.0,
             targeted_share=0.8,
-            service="early_help",
+            service=Service.early_help,
             caf_assessor=True,
             lead_capable=True,
             hourly_cost=22.0,
         ),
-        "ed_psych": _prof(per_10k=1.5, targeted_share=0.5, service="early_help", hourly_cost=40.0),
+        "ed_psych": _prof(
+            per_10k=1.5, targeted_share=0.5, service=Service.early_help, hourly_cost=40.0
+        ),
         # Primary mental health workers in early help; specialist_share are CAMHS clinicians.
         "camhs_worker": _prof(
             per_10k=8.0,
             targeted_share=0.6,
-            service="camhs",
+            service=Service.camhs,
             specialist_share=0.75,
             lead_capable=True,
             hourly_cost=38.0,
@@ -326,7 +381,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "ewo": _prof(
             per_10k=1.5,
             targeted_share=0.6,
-            service="early_help",
+            service=Service.early_help,
             caf_assessor=True,
             lead_capable=True,
             hourly_cost=26.0,
@@ -334,7 +389,7 @@ def default_professions() -> dict[str, ProfessionConfig]:
         "youth_worker": _prof(
             per_10k=5.0,
             targeted_share=0.4,
-            service="early_help",
+            service=Service.early_help,
             identifies_ages=[11, 17],
             identification_rate=0.4,
             initial_skill=0.5,
@@ -343,11 +398,13 @@ def default_professions() -> dict[str, ProfessionConfig]:
             hourly_cost=22.0,
         ),
         "substance_misuse": _prof(
-            per_10k=0.7, targeted_share=0.6, service="early_help", hourly_cost=28.0
+            per_10k=0.7, targeted_share=0.6, service=Service.early_help, hourly_cost=28.0
         ),
         # Coordinators, managers and central team staff: posts come from the team
         # model's structure, not from the establishment.
-        "coordinator": _prof(per_10k=0.0, service="early_help", tac_member=False, hourly_cost=30.0),
+        "coordinator": _prof(
+            per_10k=0.0, service=Service.early_help, tac_member=False, hourly_cost=30.0
+        ),
     }
 
 
@@ -414,11 +471,10 @@ class AreaConfig:
     mean_children_per_family: float = param(
         1.8, lo=1.0, unit="children per family", source="assumption"
     )
-    #: Process-standard era: "2008" (initial assessment within 7 working days, core within
-    #: 35, [HM Government 2006]) or "modern" (one assessment within 45 working days,
-    #: [HM Government 2013]).
-    era: str = param(
-        "modern", unit="process-standard era", source="[HM Government 2006], [HM Government 2013]"
+    #: Process-standard era (:data:`Era`): "2008" or "modern"; it sets the social care
+    #: assessment timeliness target in the summary.
+    era: Era = param(
+        Era.modern, unit="process-standard era", source="[HM Government 2006], [HM Government 2013]"
     )
     #: Vacancy rate at the start, the same for every post (10.9% of council social
     #: workers in January 2009; applying it to other professions is an assumption).
@@ -492,7 +548,7 @@ class TeamModelConfig:
     #: Days until a missed review is followed up (0 = not followed up before the next).
     review_followup_days: float = param(0.0, lo=0.0, unit="days", source="assumption")
     #: Capacity scope: "locality" (tied to the locality) or "authority" (pooled).
-    pool_scope: str = param("authority", unit="capacity scope", source="[DCSF 2008]")
+    pool_scope: PoolScope = param(PoolScope.authority, unit="capacity scope", source="[DCSF 2008]")
     #: Weekly variability (coefficient of variation) of home-service demand on members
     #: who keep home duties; their multi-agency hours shrink when home demand rises.
     home_demand_cv: float = param(0.0, lo=0.0, unit="coefficient of variation", source="assumption")
@@ -834,8 +890,9 @@ class DemographyConfig:
 class CompareConfig:
     """Comparison of team models under common random numbers."""
 
+    #: Team models compared; by default every one in ``sim.team_models.REGISTRY``.
     team_models: list[str] = param(
-        default_factory=lambda: ["co_located", "virtual", "tac_only"],
+        default_factory=team_model_names,
         choices=team_model_names,
         allowed="a non-empty list of different team models",
     )
@@ -873,7 +930,7 @@ class Config:
         allowed="a non-empty name of letters, digits, '_', '-' or '.' (it names the output folder)",
     )
     #: "single" runs the chosen team model; "compare" runs each of compare.team_models.
-    mode: str = "single"
+    mode: Mode = Mode.single
     seed: int = param(20080, lo=0, whole=True, unit="integer")
     #: Largest ``replicates`` allowed. Assumption: 3-5 replicates give the main metrics a
     #: 5% half-width and 15 the narrowest intervals in use (docs/validation.md, section
