@@ -34,7 +34,6 @@ import os
 import re
 import tempfile
 import typing
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -44,9 +43,9 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.core.override_parser.types import Override
 from hydra.core.utils import JobRuntime
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import (
     InterpolationResolutionError,
     MissingMandatoryValue,
@@ -69,6 +68,7 @@ __all__ = [
     "estimate_notice",
     "precheck_argv",
     "register_schema",
+    "sweep_jobs",
     "validate",
 ]
 
@@ -143,29 +143,16 @@ def _fmt(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _raw_child(node: Any, key: Any) -> str:
-    """The unresolved value of ``node[key]`` formatted for a message."""
-    try:
-        child = node._get_node(key)
-        if isinstance(child, (DictConfig, ListConfig)):
-            return _fmt(OmegaConf.to_container(child, resolve=False))
-        return _fmt(child._value())
-    except Exception:  # noqa: BLE001 - a message must never fail
-        return "?"
-
-
 def _raw_at(cfg: Any, full_key: str) -> str:
     """The unresolved value at ``full_key`` (``a.b[0].c``) formatted for a message."""
     tokens = re.findall(r"[^.\[\]]+", full_key or "")
-    node = cfg
+    if not tokens:
+        return "?"
     try:
-        for token in tokens[:-1]:
-            key: Any = int(token) if isinstance(node, ListConfig) else token
-            node = node._get_node(key)
-        if not tokens:
-            return "?"
-        last: Any = int(tokens[-1]) if isinstance(node, ListConfig) else tokens[-1]
-        return _raw_child(node, last)
+        node: Any = OmegaConf.to_container(cfg, resolve=False)
+        for token in tokens:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        return _fmt(node)
     except Exception:  # noqa: BLE001 - a message must never fail
         return "?"
 
@@ -227,6 +214,11 @@ class _Spot:
 
 def _walk_schema(parts: Sequence[str]) -> _Spot:
     """The schema's :class:`_Spot` for the value at ``parts`` (``["area", "children"]``)."""
+    return _walk_schema_cached(tuple(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _walk_schema_cached(parts: tuple[str, ...]) -> _Spot:
     t: Any = Config
     meta: Mapping[str, Any] = _NO_META
     inner = False
@@ -666,22 +658,23 @@ def compose(overrides: Sequence[str] = (), *, config_name: str = CONFIG_NAME) ->
 
 
 def _check_keys(node: Any, parts: list[str]) -> None:
-    """Reject keys of ``node`` (at ``parts``) that the schema does not have or allow."""
-    if not isinstance(node, DictConfig) or node._is_none() or node._is_missing():
+    """Reject keys below ``node`` (at ``parts``) that the schema does not have or allow.
+
+    ``node`` is plain data (``OmegaConf.to_container(cfg, resolve=False)``), in which an
+    interpolation or a missing value is text, so only mappings written out are checked.
+    """
+    if not isinstance(node, dict):
         return
-    if node._is_interpolation():
-        return
-    for key in node.keys():
+    for key, child in node.items():
         if not parts and key == "hydra":
             continue
         here = [*parts, str(key)]
         spot = _walk_schema(here)
         if spot.bad is not None:
             raise ConfigError(
-                f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
-                f"{_unknown_reason(here, spot)}"
+                f"{'.'.join(here)} = {_fmt(child)} is not allowed: {_unknown_reason(here, spot)}"
             )
-        _check_keys(node._get_node(key), here)
+        _check_keys(child, here)
 
 
 def _from_omegaconf(exc: OmegaConfBaseException, cfg: Any) -> ConfigError:
@@ -913,7 +906,7 @@ def validate(cfg: DictConfig) -> Config:
         raise ConfigError(
             f"the configuration = {_fmt(cfg)} is not allowed: it must be a mapping of settings"
         )
-    _check_keys(cfg, [])
+    _check_keys(OmegaConf.to_container(cfg, resolve=False), [])
     try:
         work: Any = cfg
         if "hydra" in cfg:
@@ -942,7 +935,13 @@ def validate(cfg: DictConfig) -> Config:
 
 
 def _parse_argv(argv: Sequence[str]) -> Any:
-    """Parse a command line with Hydra's own argument parser, raising ConfigError."""
+    """Parse a command line with Hydra's own argument parser, raising ConfigError.
+
+    The one use of a Hydra internal: Hydra has no public parser for its command line
+    (``-m``, ``--cfg``, ``--config-name`` ...), and a copy of its flags here would drift
+    from the flags Hydra really accepts, so a flag would be checked differently from how
+    Hydra then runs it.
+    """
     from hydra._internal.utils import get_args_parser
 
     parser = get_args_parser()
@@ -956,113 +955,149 @@ def _parse_argv(argv: Sequence[str]) -> Any:
     return parser.parse_args(list(argv))
 
 
-def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
-    """Each job's overrides, as Hydra's BasicSweeper would make them.
+def sweep_jobs(
+    overrides: Sequence[str],
+    sweeper_params: Optional[Mapping[str, Any]] = None,
+    cap: Optional[int] = None,
+) -> list[list[str]]:
+    """Every job's overrides of a multirun sweep, in the order Hydra's basic sweeper runs them.
 
-    Follows ``BasicSweeper.split_arguments`` (a later override of a key replaces an earlier
-    one; jobs are the Cartesian product in key order). Above ``cap`` jobs, returns a
-    covering set instead: job ``i`` takes value ``i mod n`` of every key, so every value of
-    every key occurs. Interval sweeps (other sweepers) contribute both end points.
+    The sweeper's ``params`` (from configuration) come first and the command line's
+    overrides after, so that a command-line override of the same key replaces them.
+    Each override is read by Hydra's override parser and each swept value comes from
+    ``Override.sweep_string_iterator()``; the jobs are the Cartesian product of the keys'
+    values in the order the keys first appear, a later override of a key replacing the
+    earlier one in its place (Hydra's basic sweeper; the test suite checks the two
+    agree).
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        The sweep's overrides (``seed=1,2``, ``team_model=co_located,virtual``).
+    sweeper_params : mapping, optional
+        ``hydra.sweeper.params``: key to sweep text (``{"seed": "1,2"}``).
+    cap : int, optional
+        Above this many jobs, return a covering set instead: job ``i`` takes value ``i``
+        (modulo its count) of every key, so that every value of every key occurs in at
+        most ``cap`` jobs.
+
+    Returns
+    -------
+    list of list of str
+        Each job's overrides, ``key=value``.
+
+    Raises
+    ------
+    ConfigError
+        For an override that cannot be read, or a sweep that the basic sweeper cannot run
+        (an interval).
     """
-    final: OrderedDict[str, list[str]] = OrderedDict()
-    for o in parsed:
+    lines = [f"{k}={v}" for k, v in (sweeper_params or {}).items()]
+    lines += [str(o) for o in overrides]
+    axes: dict[str, list[str]] = {}
+    for o in _parse_each(lines):
         key = o.get_key_element()
-        if o.is_sweep_override():
-            if o.is_discrete_sweep():
-                values = list(itertools.islice(o.sweep_string_iterator(), cap + 1))
-            else:
-                sweep = o.value()
-                if not isinstance(sweep, IntervalSweep):
-                    raise ConfigError(
-                        f"{_head(o)} is not allowed: this kind of sweep cannot "
-                        "be checked; use a list such as 1,2,3 or range(1,4)"
-                    )
-                values = [
-                    repr(float(typing.cast(float, sweep.start))),
-                    repr(float(typing.cast(float, sweep.end))),
-                ]
-            final[key] = [f"{key}={v}" for v in values]
+        if not o.is_sweep_override():
+            axes[key] = [f"{key}={o.get_value_element_as_str()}"]
+        elif o.is_discrete_sweep():
+            values = o.sweep_string_iterator()
+            if cap is not None:
+                values = itertools.islice(values, cap + 1)
+            axes[key] = [f"{key}={v}" for v in values]
         else:
-            final[key] = [f"{key}={o.get_value_element_as_str()}"]
-    lists = list(final.values())
-    total = math.prod(len(v) for v in lists)
-    if total <= cap:
-        return [list(job) for job in itertools.product(*lists)]
-    width = min(max(len(v) for v in lists), cap)
-    return [[v[i % len(v)] for v in lists] for i in range(width)]
-
-
-def _config_sweep_params(
-    lines: Sequence[str], hydra_lines: Sequence[str], config_name: str
-) -> list[str]:
-    """Sweep parameters set in the config itself (``hydra.sweeper.params``)."""
-    try:
-        cfg = hydra.compose(
-            config_name=config_name, overrides=[*lines, *hydra_lines], return_hydra_config=True
-        )
-        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
-    except Exception:  # noqa: BLE001 - the job checks below report task errors
-        return []
-    if not params:
-        return []
-    return [f"{k}={v}" for k, v in params.items()]
-
-
-class _JobComposer:
-    """Compose many sweep jobs quickly: one Hydra composition per set of group choices.
-
-    Hydra composes the defaults list (group choices) first and then applies the other
-    overrides to the result; this does the same, caching the first step.
-    """
-
-    def __init__(
-        self, config_name: str, hydra_lines: Sequence[str], extra_dirs: Sequence[Path]
-    ) -> None:
-        self.config_name = config_name
-        self.hydra_lines = list(hydra_lines)
-        self.extra_dirs = list(extra_dirs)
-        self.cache: dict[tuple[str, ...], DictConfig] = {}
-
-    def __call__(self, lines: Sequence[str]) -> DictConfig:
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
-        parsed = _parse_each(lines)
-        _check_override_keys(parsed, self.extra_dirs)
-        groups = [o for o in parsed if _is_group_override(o, self.extra_dirs)]
-        values = [o for o in parsed if not _is_group_override(o, self.extra_dirs)]
-        key = tuple(_line(o) for o in groups)
-        if key not in self.cache:
-            self.cache[key] = _compose_in_session(
-                key, self.config_name, self.hydra_lines, self.extra_dirs
+            raise ConfigError(
+                f"{_head(o)} is not allowed: Hydra's basic sweeper runs only lists of "
+                "values; use a list such as 1,2,3 or range(1,4)"
             )
-        cfg = copy.deepcopy(self.cache[key])
+    values_of = list(axes.values())
+    if cap is None or math.prod(len(v) for v in values_of) <= cap:
+        return [list(job) for job in itertools.product(*values_of)]
+    width = min(max(len(v) for v in values_of), cap)
+    return [[v[i % len(v)] for v in values_of] for i in range(width)]
+
+
+def _apply_values(cfg: DictConfig, overrides: Sequence[Override]) -> bool:
+    """Apply value overrides to a composed ``cfg`` as Hydra does; False if left to Hydra.
+
+    Hydra applies each value override with ``OmegaConf.update`` (``force_add`` for ``+``
+    and ``++``). A deletion, ``+`` onto a key that exists, a package, or an override that
+    fails is not applied here (False): the caller composes the job with ``hydra.compose``
+    instead, which also gives Hydra's own error.
+    """
+    for o in overrides:
+        if o.package is not None or o.is_delete():
+            return False
+        key, value = o.key_or_group, o.value()
+        exists = OmegaConf.select(cfg, key, default=None, throw_on_missing=False) is not None
+        if o.is_add() and exists and not isinstance(value, (dict, list)):
+            return False
         try:
-            ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
-        except Exception as exc:  # noqa: BLE001 - every error becomes a sentence
-            raise _from_hydra(exc, parsed, self.extra_dirs) from None
-        return cfg
+            OmegaConf.update(cfg, key, value, merge=True, force_add=o.is_add() or o.is_force_add())
+        except OmegaConfBaseException:
+            return False
+    return True
+
+
+def _compose_jobs(
+    jobs: Sequence[Sequence[str]],
+    config_name: str,
+    hydra_lines: Sequence[str],
+    extra_dirs: Sequence[Path],
+) -> Iterator[DictConfig]:
+    """Each job's configuration, the same as ``hydra.compose`` of its overrides gives.
+
+    One ``hydra.compose`` costs about 0.15 s, too long for each of thousands of jobs.
+    Hydra composes the defaults list (the config group choices) and then applies the
+    other overrides to the result; so each set of group choices is composed once with
+    ``hydra.compose``, and a job's other overrides are applied to a copy of it by
+    :func:`_apply_values`, or, where that leaves them to Hydra, the whole job is composed.
+    """
+    bases: dict[tuple[str, ...], DictConfig] = {}
+    for job in jobs:
+        parsed = _parse_each(job)
+        _check_override_keys(parsed, extra_dirs)
+        groups = tuple(_line(o) for o in parsed if _is_group_override(o, extra_dirs))
+        values = [o for o in parsed if not _is_group_override(o, extra_dirs)]
+        if groups not in bases:
+            bases[groups] = _compose_in_session(groups, config_name, hydra_lines, extra_dirs)
+        cfg = copy.deepcopy(bases[groups])
+        if not _apply_values(cfg, values):
+            cfg = _compose_in_session(job, config_name, hydra_lines, extra_dirs)
+        yield cfg
 
 
 def _quote(path: str) -> str:
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _output_folder(lines: Sequence[str], config_name: str, key: str) -> Optional[str]:
-    """The output folder at ``key`` (``hydra.run.dir``, ``hydra.sweep.dir``), resolved.
+def _hydra_config(lines: Sequence[str], config_name: str) -> Optional[DictConfig]:
+    """The configuration composed with its ``hydra`` node, as Hydra will compose it to run.
 
-    Composes with the Hydra overrides included, as Hydra will before it makes the folder.
-    Returns None when the folder cannot be worked out here (an interpolation that only a
-    running job can resolve); Hydra then makes it, or reports why not, itself.
+    None when it cannot be composed here; the task's own errors were reported already,
+    and Hydra reports any other itself.
     """
     from sim.sweep import register_resolvers as register_sweep_resolvers
 
     register_sweep_resolvers()  # ${pid:} in the sweep folder's name
     try:
-        cfg = hydra.compose(
+        return hydra.compose(
             config_name=config_name, overrides=list(lines), return_hydra_config=True
         )
+    except Exception:  # noqa: BLE001 - see above
+        return None
+
+
+def _output_folder(cfg: Optional[DictConfig], key: str) -> Optional[str]:
+    """The output folder at ``key`` (``hydra.run.dir``, ``hydra.sweep.dir``), resolved.
+
+    Returns None when the folder cannot be worked out here (an interpolation that only a
+    running job can resolve); Hydra then makes it, or reports why not, itself.
+    """
+    if cfg is None:
+        return None
+    try:
         folder = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
-    except Exception:  # noqa: BLE001 - the task's own errors were reported already
+    except Exception:  # noqa: BLE001 - see above
         return None
     return None if folder is None else str(folder)
 
@@ -1179,19 +1214,20 @@ def precheck_argv(argv: Sequence[str]) -> Optional[Config]:
             if not runs:
                 return None
             key = "hydra.run.dir"
-            folder = _output_folder([*task_lines, *hydra_lines, *other_hydra], config_name, key)
+            hydra_cfg = _hydra_config([*task_lines, *hydra_lines, *other_hydra], config_name)
+            folder = _output_folder(hydra_cfg, key)
             if folder is not None:
                 check_output_folder(folder, key)
             return cfg
         fixed = [_line(o) for o in task if not o.is_sweep_override()]
-        params = _config_sweep_params(fixed, [*hydra_lines, *other_hydra], config_name)
-        sweep = _parse_each([*params, *task_lines])
-        compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)
-        for job in _sweep_lists(sweep, MAX_SWEEP_JOBS):
-            validate(compose_job(job))
+        hydra_cfg = _hydra_config([*fixed, *hydra_lines, *other_hydra], config_name)
+        params = None if hydra_cfg is None else OmegaConf.select(hydra_cfg, "hydra.sweeper.params")
+        jobs = sweep_jobs(task_lines, params, cap=MAX_SWEEP_JOBS)
+        for job_cfg in _compose_jobs(jobs, config_name, hydra_lines, extra_dirs):
+            validate(job_cfg)
         if runs:
             key = "hydra.sweep.dir"
-            folder = _output_folder([*fixed, *hydra_lines, *other_hydra], config_name, key)
+            folder = _output_folder(hydra_cfg, key)
             if folder is not None:
                 check_output_folder(folder, key)
         return None

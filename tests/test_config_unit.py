@@ -123,30 +123,58 @@ def test_messages_are_one_sentence() -> None:
 
 def test_sweep_jobs_match_compose() -> None:
     """The pre-check's fast job composer (one Hydra composition per set of group choices)
-    gives exactly the configuration that ``compose`` gives for the same job."""
+    gives exactly the configuration that ``compose`` gives for the same job, whether it
+    applies the job's other overrides itself or leaves them to Hydra (a deletion)."""
     jobs = [
         ["team_model=virtual", "seed=3", "area.children=900"],
         ["experiment=compare_team_models", "replicates=2"],
+        ["area=test", "+area.establishment_scale.teacher=2.0", "++note=pilot"],
         ["area=test", "+area.establishment_scale.teacher=2.0", "~seed"],
+        ["mode=compare", "area.era=2008", "need.onset_rate_by_age=[0.1,0.1,0.1]"],
     ]
     expected = [OmegaConf.to_container(compose(job)) for job in jobs]
     with sc._hydra_session():
-        composer = sc._JobComposer(sc.CONFIG_NAME, [], [])
-        got = [OmegaConf.to_container(composer(job)) for job in jobs]
+        got = [
+            OmegaConf.to_container(cfg) for cfg in sc._compose_jobs(jobs, sc.CONFIG_NAME, [], [])
+        ]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["seed=1,2", "team_model=co_located,virtual"],
+        ["seed=1,2", "years=3", "seed=5,6,7", "area.children=range(100,400,100)"],
+        ["area.establishment_scale={},{teacher:1.1}", "+note=a,b", "mode=single"],
+        ["experiment=skills", "workforce.training_rate=choice(0.0,0.5)", "seed=1"],
+    ],
+)
+def test_sweep_jobs_are_hydras(overrides: list[str]) -> None:
+    """``sweep_jobs`` (built on Hydra's public override parser) gives the jobs, in the
+    order, that Hydra's own basic sweeper makes of the same overrides."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    hydras = [list(job) for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    assert sc.sweep_jobs(overrides) == hydras
 
 
 def test_large_sweep_is_covered() -> None:
     """Above the cap, the jobs checked still include every value of every swept key."""
-    parsed = OverridesParser.create().parse_overrides(
-        ["seed=range(0,5)", "replicates=1,2,3", "area=test"]
-    )
-    jobs = sc._sweep_lists(parsed, cap=6)
+    overrides = ["seed=range(0,5)", "replicates=1,2,3", "area=test"]
+    jobs = sc.sweep_jobs(overrides, cap=6)
     assert len(jobs) == 5
     assert {j[0] for j in jobs} == {f"seed={i}" for i in range(5)}
     assert {j[1] for j in jobs} == {"replicates=1", "replicates=2", "replicates=3"}
     assert all(j[2] == "area=test" for j in jobs)
-    assert len(sc._sweep_lists(parsed, cap=15)) == 15
+    assert len(sc.sweep_jobs(overrides, cap=15)) == 15
+
+
+def test_interval_sweep_is_one_sentence() -> None:
+    """A sweep that Hydra's basic sweeper cannot run (an interval) stops the pre-check
+    with one sentence naming it, instead of a traceback once Hydra starts."""
+    with pytest.raises(ConfigError, match=r"^support\.overtime_share = interval\(0,1\) .*list"):
+        precheck_argv(["-m", "support.overtime_share=interval(0,1)"])
 
 
 def test_compose_keeps_running_app_state(tmp_path: Path) -> None:
