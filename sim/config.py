@@ -830,10 +830,10 @@ def _check_combinations(cfg: Config) -> None:
             f"must be one of compare.team_models ({_join(models)})"
         )
     # Testing hook: the fixed onset must fall in the observation period.
-    onset = cfg.need.fixed_onset_day
+    onset = cfg.testing.fixed_onset_day
     if onset is not None and not onset < cfg.years * 365.25:
         raise ConfigError(
-            f"need.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
+            f"testing.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
             f"{_fmt(cfg.years)}: it must be a day from 0 to before the end of "
             f"the observation period ({_fmt(cfg.years * 365.25)})"
         )

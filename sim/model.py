@@ -436,7 +436,7 @@ class ChildrensServicesModel(mesa.Model):
         ep.esc_target = self._esc_target(ep)
         if ep.tier >= 4:
             self._identify(ep, ep.onset, "front_door", "")
-        elif self.cfg.identification.immediate:
+        elif self.cfg.testing.immediate_identification:
             self._identify(ep, ep.onset, "immediate", "")
         else:
             self._reclock(ep, ep.onset)

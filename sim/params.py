@@ -660,10 +660,6 @@ class NeedConfig:
         unit="per year while supported, Tier 2, 3",
         source="assumption",
     )
-    #: Testing hook (tests/test_deterministic.py): every child's first need episode
-    #: begins on this simulation day, besides any onsets drawn from the hazard (set
-    #: ``onset_rate_by_age`` to zeros for a scenario with no randomness). None: off.
-    fixed_onset_day: Optional[float] = param(None, lo=0.0, unit="simulation day")
 
 
 @dataclass
@@ -700,8 +696,6 @@ class IdentificationConfig:
     identification_hours: float = param(
         0.5, lo=0.0, unit="hours per identification", source="assumption"
     )
-    #: Identify every need at onset (used by verification experiments).
-    immediate: bool = False
 
 
 @dataclass
@@ -879,11 +873,6 @@ class DemographyConfig:
     #: Children age (and leave at 18). Switched off only by verification experiments,
     #: where the population must stay the same.
     ageing: bool = True
-    #: Testing hook (tests/test_deterministic.py): every child's age in years at the start
-    #: of the run (the start of the warm-up), instead of a drawn age. None: drawn.
-    fixed_age_years: Optional[float] = param(
-        None, lo=0.0, hi=MAX_AGE + 1, hi_open=True, unit="years of age"
-    )
 
 
 @dataclass
@@ -916,6 +905,31 @@ class MMCConfig:
     )
     #: Mean service time 1/mu, above 0.
     mean_service_days: float = param(30.0, lo=0.0, lo_open=True, unit="days")
+
+
+@dataclass
+class TestingConfig:
+    """Hooks for tests and verification experiments, kept apart from model parameters.
+
+    Each takes a random or modelled process out of a run so that its outcome can be
+    worked out by hand (tests/test_deterministic.py) or checked against queueing theory
+    (the ``mmc`` experiment); every one is off by default.
+    """
+
+    __test__ = False  # not a test class, though its name starts with "Test"
+
+    #: Every child's first need episode begins on this simulation day, besides any onsets
+    #: drawn from the hazard (set ``need.onset_rate_by_age`` to zeros for a scenario with
+    #: no randomness); it must fall in the observation period. None: off.
+    fixed_onset_day: Optional[float] = param(None, lo=0.0, unit="simulation day")
+    #: Every child's age in years at the start of the run (the start of the warm-up),
+    #: instead of a drawn age. None: drawn.
+    fixed_age_years: Optional[float] = param(
+        None, lo=0.0, hi=MAX_AGE + 1, hi_open=True, unit="years of age"
+    )
+    #: Identify every need at onset (route ``immediate``), skipping the identification
+    #: hazard.
+    immediate_identification: bool = False
 
 
 @dataclass
@@ -998,5 +1012,6 @@ class Config:
     )
     compare: CompareConfig = field(default_factory=CompareConfig)
     mmc: MMCConfig = field(default_factory=MMCConfig)
+    testing: TestingConfig = field(default_factory=TestingConfig)
     #: Free-form note stored with the outputs.
     note: Optional[str] = None
