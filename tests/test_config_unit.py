@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import itertools
+import typing
 from pathlib import Path
+from typing import Any
 
 import hydra
 import pytest
@@ -13,7 +17,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import config as sc
 from sim.config import CONFIG_DIR, ConfigError, compose, precheck_argv, validate
-from sim.params import Config
+from sim.params import Config, Era, Mode, PoolScope, Range, Service, param, team_model_names
+from sim.team_models import REGISTRY
 
 
 def _options(group: str) -> list[str]:
@@ -206,3 +211,158 @@ def test_validate_catches_what_compose_lets_through() -> None:
     ]:
         with pytest.raises(ConfigError, match=pattern):
             validate(compose(overrides))
+
+
+# ------------------------------------------------------------ rules live on the schema
+
+
+def _schema_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Every leaf field of the schema: (dotted key, annotation, dataclasses.Field); the
+    fields of a mapping's dataclass values (``professions.<name>``) under ``*``."""
+    out = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        t, key = hints[f.name], f"{prefix}{f.name}"
+        inner = typing.get_args(t)[1] if typing.get_origin(t) is dict else t
+        if dataclasses.is_dataclass(inner):
+            out += _schema_fields(inner, f"{key}.*." if inner is not t else f"{key}.")
+        else:
+            out.append((key, t, f))
+    return out
+
+
+def _numbers_in(t: Any) -> bool:
+    """Whether values of annotation ``t`` are, or hold, numbers."""
+    args = [a for a in typing.get_args(t) if a is not type(None)]
+    if typing.get_origin(t) in (list, dict, typing.Union):
+        return any(_numbers_in(a) for a in args)
+    return t in (int, float)
+
+
+LEAVES = _schema_fields()
+NUMERIC = [(key, t, f) for key, t, f in LEAVES if _numbers_in(t)]
+
+
+def test_schema_walk_finds_every_number() -> None:
+    """The walk below sees the schema's groups, the professions' fields and the lists of
+    numbers, so the checks that follow are not vacuous."""
+    keys = {key for key, _, _ in NUMERIC}
+    assert len(NUMERIC) > 90
+    assert {"area.children", "professions.*.per_10k", "need.onset_rate_by_age"} <= keys
+    assert {"area.establishment_scale", "testing.fixed_onset_day", "seed"} <= keys
+
+
+@pytest.mark.parametrize(("key", "t", "f"), NUMERIC, ids=[k for k, _, _ in NUMERIC])
+def test_every_number_declares_its_range(key: str, t: Any, f: Any) -> None:
+    """Every number of the schema (or every element of a list or mapping of numbers)
+    carries an explicit range in its metadata (``param(..., lo=..., hi=...)``, or
+    ``unbounded=True``), a whole-number range exactly when it is an int, and a unit or a
+    source, so no rule is left to be guessed from the field's name."""
+    rng = f.metadata.get("range")
+    assert isinstance(rng, Range), f"{key} has no range in its metadata"
+    leaf = t
+    while typing.get_args(leaf):
+        leaf = [a for a in typing.get_args(leaf) if a is not type(None)][-1]
+    assert rng.whole == (leaf is int), f"{key}: whole={rng.whole} for {leaf.__name__}"
+    assert f.metadata.get("unit") or f.metadata.get("source"), f"{key} has no unit or source"
+
+
+def test_choices_are_enums() -> None:
+    """Every setting with a fixed set of values is typed by an enum of sim.params, whose
+    members are named as their values (OmegaConf reads an enum setting by name)."""
+    enums = {key: t for key, t, _ in LEAVES if isinstance(t, type) and issubclass(t, enum.Enum)}
+    assert enums == {
+        "area.era": Era,
+        "team_model.pool_scope": PoolScope,
+        "mode": Mode,
+        "professions.*.service": Service,
+    }
+    for e in enums.values():
+        assert issubclass(e, enum.StrEnum)
+        assert all(m.name == m.value for m in e), e
+
+
+@dataclasses.dataclass
+class _Probe:
+    """Fields whose names suggest other rules than the ones they declare."""
+
+    missed_share: float = param(5.0, lo=0.0)
+    children: int = param(0, lo=0, whole=True)
+    plain: float = param(0.5, lo=0.0, hi=1.0, hi_open=True)
+
+
+def test_rule_comes_from_metadata_not_name() -> None:
+    """The checker follows a field's declared rule whatever the field is called: a
+    ``_share`` of 5 and no children pass when their fields allow them, and a value is
+    refused by its field's range, in words taken from that range."""
+    sc._check_values(_Probe(), _Probe, ["probe"])
+    with pytest.raises(ConfigError) as info:
+        sc._check_values(_Probe(plain=1.0), _Probe, ["probe"])
+    assert str(info.value) == (
+        "probe.plain = 1.0 is not allowed: it must be a number of at least 0 and less than 1."
+    )
+
+
+@pytest.mark.parametrize(("key", "t", "f"), NUMERIC, ids=[k for k, _, _ in NUMERIC])
+def test_message_states_the_declared_range(key: str, t: Any, f: Any) -> None:
+    """What a message says is allowed for a number is its declared range in words."""
+    rng = f.metadata["range"]
+    parts = [p if p != "*" else "teacher" for p in key.split(".")]
+    allowed = sc._allowed(parts)
+    if "allowed" in f.metadata:
+        assert allowed.startswith(f.metadata["allowed"])
+    elif t in (int, float) or typing.get_origin(t) is typing.Union:
+        assert allowed.startswith(sc._phrase(rng)), (key, allowed)
+    else:
+        assert sc._bare(rng) in allowed, (key, allowed)
+
+
+@pytest.mark.parametrize(
+    ("override", "values"),
+    [
+        ("mode=COMPARE", Mode),
+        ("area.era=2009", Era),
+        ("team_model.pool_scope=region", PoolScope),
+        ("professions.gp.service=hospital", Service),
+    ],
+)
+def test_bad_choice_is_one_sentence_listing_the_enum(override: str, values: type) -> None:
+    """A value outside a choice's enum gives one sentence naming the key and the value and
+    listing the enum's values, in order."""
+    key, _, given = override.partition("=")
+    with pytest.raises(ConfigError) as info:
+        precheck_argv([override])
+    listed = ", ".join(m.value for m in typing.cast(type[enum.Enum], values))
+    assert str(info.value) == f"{key} = {given} is not allowed: it must be one of {listed}."
+
+
+def test_choices_keep_their_written_values() -> None:
+    """Values written as before still work: ``mode=compare``, ``area.era=2008`` (read as
+    a number) or ``'2008'`` (text), in YAML or a plain mapping; each member equals its
+    text, so code comparing with strings is unchanged."""
+    cfg = validate(compose(["mode=compare", "area.era=2008", "team_model.pool_scope=locality"]))
+    assert cfg.mode == "compare" and cfg.mode is Mode.compare
+    assert cfg.area.era == "2008" and cfg.team_model.pool_scope == "locality"
+    assert validate(compose(["area.era='2008'"])).area.era is Era["2008"]
+    assert validate(OmegaConf.create("area:\n  era: 2008\n")).area.era is Era["2008"]
+    assert validate({"mode": "single", "area": {"era": "modern"}}).area.era == "modern"
+    assert cfg.professions["teacher"].service == "universal"
+
+
+def test_team_models_come_from_the_registry() -> None:
+    """The team models compared by default, and the names team_model.name may take, are
+    those of sim.team_models.REGISTRY, the one list of them."""
+    assert Config().compare.team_models == list(REGISTRY)
+    assert sorted(team_model_names()) == sorted(REGISTRY) == TEAM_MODELS
+    with pytest.raises(ConfigError, match=r"^team_model\.name = foo .* one of co_located, "):
+        validate(compose(["team_model.name=foo"]))
+
+
+def test_testing_hooks_are_apart_from_the_model() -> None:
+    """The testing hooks live under ``testing.`` only; their old keys are unknown."""
+    cfg = validate(compose(["testing.immediate_identification=true", "testing.fixed_onset_day=3"]))
+    assert cfg.testing.immediate_identification and cfg.testing.fixed_onset_day == 3.0
+    for old in ("identification.immediate", "need.fixed_onset_day", "demography.fixed_age_years"):
+        group, _, name = old.partition(".")
+        with pytest.raises(ConfigError, match=f"{group} has no setting called {name}"):
+            precheck_argv([f"{old}=1"])
