@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import enum
 import functools
 import itertools
 import math
@@ -33,18 +34,18 @@ import os
 import re
 import tempfile
 import typing
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Optional, Union
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.core.override_parser.types import Override
 from hydra.core.utils import JobRuntime
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import (
     InterpolationResolutionError,
     MissingMandatoryValue,
@@ -52,14 +53,8 @@ from omegaconf.errors import (
     ValidationError,
 )
 
-from sim.params import (
-    DOMAINS,
-    AreaConfig,
-    Config,
-    MMCConfig,
-    ProfessionConfig,
-    default_professions,
-)
+from sim.params import DOMAINS, MAX_AGE, Config, Range, team_model_names
+from sim.workforce import STRUCTURE_PROFESSION
 
 __all__ = [
     "CONFIG_DIR",
@@ -74,6 +69,7 @@ __all__ = [
     "estimate_notice",
     "precheck_argv",
     "register_schema",
+    "sweep_jobs",
     "validate",
 ]
 
@@ -88,11 +84,6 @@ CONFIG_NAME: str = "config"
 MAX_SWEEP_JOBS: int = 10_000
 
 _SCHEMA_NAME = "schema"
-_MODES = ("single", "compare")
-_ERAS = ("2008", "modern")
-_POOL_SCOPES = ("locality", "authority")
-_SERVICES = ("universal", "early_help", "social_care", "camhs")
-_MAX_AGE = 17
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _DOMAIN_ENTRY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+)-(\d+))?(?:@([34]))?$")
 
@@ -153,34 +144,21 @@ def _fmt(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _raw_child(node: Any, key: Any) -> str:
-    """The unresolved value of ``node[key]`` formatted for a message."""
-    try:
-        child = node._get_node(key)
-        if isinstance(child, (DictConfig, ListConfig)):
-            return _fmt(OmegaConf.to_container(child, resolve=False))
-        return _fmt(child._value())
-    except Exception:  # noqa: BLE001 - a message must never fail
-        return "?"
-
-
 def _raw_at(cfg: Any, full_key: str) -> str:
     """The unresolved value at ``full_key`` (``a.b[0].c``) formatted for a message."""
     tokens = re.findall(r"[^.\[\]]+", full_key or "")
-    node = cfg
+    if not tokens:
+        return "?"
     try:
-        for token in tokens[:-1]:
-            key: Any = int(token) if isinstance(node, ListConfig) else token
-            node = node._get_node(key)
-        if not tokens:
-            return "?"
-        last: Any = int(tokens[-1]) if isinstance(node, ListConfig) else tokens[-1]
-        return _raw_child(node, last)
+        node: Any = OmegaConf.to_container(cfg, resolve=False)
+        for token in tokens:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        return _fmt(node)
     except Exception:  # noqa: BLE001 - a message must never fail
         return "?"
 
 
-def _join(names: Sequence[str]) -> str:
+def _join(names: Iterable[str]) -> str:
     return ", ".join(str(n) for n in names)
 
 
@@ -190,6 +168,11 @@ def _join(names: Sequence[str]) -> str:
 @functools.lru_cache(maxsize=None)
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(cls)}
 
 
 def _unwrap_optional(t: Any) -> Any:
@@ -204,209 +187,109 @@ def _is_optional(t: Any) -> bool:
     return typing.get_origin(t) is Union and type(None) in typing.get_args(t)
 
 
-@functools.lru_cache(maxsize=1)
-def _profession_names() -> tuple[str, ...]:
-    return tuple(default_professions())
-
-
-def _dict_keys(prefix: Sequence[str]) -> Optional[tuple[str, tuple[str, ...]]]:
-    """For a mapping with restricted keys: (what a key must be, the allowed keys)."""
-    path = ".".join(prefix)
-    if path in ("professions", "area.establishment_scale"):
-        return "a known profession", _profession_names()
-    if path in ("domain_professions", "need.domain_probability"):
-        return "an outcome domain", DOMAINS
-    return None
-
-
-def _norm(parts: Sequence[str]) -> str:
-    """Schema path of ``parts`` with mapping keys replaced by ``*`` and indices dropped."""
-    out = [re.sub(r"\[\d+\]$", "", p) for p in parts]
-    out = [p for p in out if p and not p.isdigit()]
-    for prefix in (
-        ["professions"],
-        ["area", "establishment_scale"],
-        ["need", "domain_probability"],
-        ["domain_professions"],
-    ):
-        n = len(prefix)
-        if out[:n] == prefix and len(out) > n:
-            out[n] = "*"
-    return ".".join(out)
-
-
-def _walk_schema(parts: Sequence[str]) -> tuple[Any, Optional[int], Sequence[str]]:
-    """Type of the schema node at ``parts``.
-
-    Returns
-    -------
-    (type, None, ()) when the path exists, or (None, i, allowed) when ``parts[i]`` is not
-    a key of its parent, ``allowed`` being the parent's keys (empty for a scalar parent).
-    """
-    t: Any = Config
-    for i, part in enumerate(parts):
-        t = _unwrap_optional(t)
-        if dataclasses.is_dataclass(t) and isinstance(t, type):
-            hints = _hints(t)
-            if part not in hints:
-                return None, i, tuple(hints)
-            t = hints[part]
-        elif typing.get_origin(t) is dict:
-            restricted = _dict_keys(parts[:i])
-            if restricted is not None and part not in restricted[1]:
-                return None, i, restricted[1]
-            t = typing.get_args(t)[1]
-        elif typing.get_origin(t) is list and part.isdigit():
-            t = typing.get_args(t)[0]
-        else:
-            return None, i, ()
-    return t, None, ()
-
-
-def _unknown_reason(parts: Sequence[str], i: int, allowed: Sequence[str]) -> str:
-    """Why ``parts[i]`` is not a key (the part after "is not allowed: ")."""
-    name = parts[i]
-    parent = ".".join(parts[:i])
-    restricted = _dict_keys(parts[:i])
-    if restricted is not None:
-        return f"{name} is not {restricted[0]}; choose one of {_join(restricted[1])}"
-    if not parent:
-        return f"there is no setting called {name}; the top-level settings are {_join(allowed)}"
-    if allowed:
-        return f"{parent} has no setting called {name}; its settings are {_join(allowed)}"
-    return f"{parent} is a single value and has no setting called {name}"
+_NO_META: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclasses.dataclass(frozen=True)
-class _Range:
-    """Allowed interval of a number."""
+class _Spot:
+    """What the schema of :mod:`sim.params` says about the value at a path.
 
-    lo: Optional[float] = None
-    lo_open: bool = False
-    hi: Optional[float] = None
-    hi_open: bool = False
-    whole: bool = False
+    Attributes
+    ----------
+    type : the annotation of the value (None when the path is not in the schema).
+    meta : the metadata (:func:`sim.params.param`) of the field the value belongs to.
+    inner : whether the value is an element of that field's list or a value of its
+        mapping, so that ``meta`` describes each element rather than the whole.
+    bad : index of the first part of the path that is not a key of its parent.
+    allowed : the keys the parent has or may have, when ``bad`` is set.
+    key_kind : what a key of that parent must be ("a known profession"), if restricted.
+    """
 
-    def ok(self, v: float) -> bool:
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-            return False
-        if self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo):
-            return False
-        if self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi):
-            return False
-        return True
-
-    def bare(self) -> str:
-        def num(x: float) -> str:
-            return str(int(x)) if float(x).is_integer() else repr(x)
-
-        if self.lo is not None and self.hi is not None:
-            if not self.lo_open and not self.hi_open:
-                return f"from {num(self.lo)} to {num(self.hi)}"
-            lo = f"greater than {num(self.lo)}" if self.lo_open else f"at least {num(self.lo)}"
-            hi = f"less than {num(self.hi)}" if self.hi_open else f"at most {num(self.hi)}"
-            return f"{lo} and {hi}"
-        if self.lo is not None:
-            return f"greater than {num(self.lo)}" if self.lo_open else f"at least {num(self.lo)}"
-        if self.hi is not None:
-            return f"less than {num(self.hi)}" if self.hi_open else f"at most {num(self.hi)}"
-        return ""
-
-    def phrase(self) -> str:
-        kind = "a whole number" if self.whole else "a number"
-        bare = self.bare()
-        if bare.startswith(("at least", "at most")):
-            bare = "of " + bare
-        return f"{kind} {bare}" if bare else kind
+    type: Any = None
+    meta: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _NO_META)
+    inner: bool = False
+    bad: Optional[int] = None
+    allowed: tuple[str, ...] = ()
+    key_kind: str = ""
 
 
-_UNIT = _Range(lo=0.0, hi=1.0)
-_NON_NEGATIVE = _Range(lo=0.0)
-_POSITIVE = _Range(lo=0.0, lo_open=True)
-_AT_LEAST_ONE = _Range(lo=1.0)
-_OPEN_UNIT = _Range(lo=0.0, lo_open=True, hi=1.0, hi_open=True)
-_WHOLE_NON_NEGATIVE = _Range(lo=0, whole=True)
-#: Sizes of an area's establishment: at least 0, at most the bound in sim/params.py.
-_SCALE = _Range(lo=0.0, hi=AreaConfig.MAX_SCALE)
-#: Horizons in years: at least 0, at most the bound in sim/params.py.
-_HORIZON = _Range(lo=0.0, hi=Config.MAX_YEARS)
-
-#: Whole numbers that are counts: at least 1, and at most the plausible upper bound
-#: written, with its reason, beside the field in sim/params.py (absurd input such as
-#: area.children=100000000 would otherwise run until killed).
-_COUNT_FIELDS: dict[str, _Range] = {
-    "area.children": _Range(lo=1, hi=AreaConfig.MAX_CHILDREN, whole=True),
-    "area.localities": _Range(lo=1, hi=AreaConfig.MAX_LOCALITIES, whole=True),
-    "replicates": _Range(lo=1, hi=Config.MAX_REPLICATES, whole=True),
-    "workers": _Range(lo=1, hi=Config.MAX_WORKERS, whole=True),
-    "mmc.servers": _Range(lo=1, hi=MMCConfig.MAX_SERVERS, whole=True),
-}
-#: Numbers with a bound other than "at least 0" or a probability. Upper bounds of
-#: horizons and establishment sizes are plausible limits, explained in sim/params.py.
-_SPECIAL_RANGES: dict[str, _Range] = {
-    "years": _Range(lo=0.0, lo_open=True, hi=Config.MAX_YEARS),
-    "warmup_years": _HORIZON,
-    "followup_years": _HORIZON,
-    "area.workforce_scale": _SCALE,
-    "area.establishment_scale.*": _SCALE,
-    "professions.*.per_10k": _Range(lo=0.0, hi=ProfessionConfig.MAX_PER_10K),
-    "support.review_interval_days": _POSITIVE,
-    "workforce.overload_window_weeks": _AT_LEAST_ONE,
-    "mmc.utilisation": _OPEN_UNIT,
-    # Beyond the brief: a Weibull shape and an M/M/c service time must be positive, and a
-    # family with children has at least one child.
-    "need.escalation_shape": _POSITIVE,
-    "mmc.mean_service_days": _POSITIVE,
-    "area.mean_children_per_family": _AT_LEAST_ONE,
-    # Testing hook: an age a child can have (under 18).
-    "demography.fixed_age_years": _Range(lo=0.0, hi=18.0, hi_open=True),
-}
-#: Probabilities and shares whose names do not say so.
-_PROBABILITY_NAMES = frozenset(
-    {
-        "sickness_rate",
-        "initial_vacancy_rate",
-        "initial_skill",
-        "sharing_reluctance",
-        "engagement_mean",
-        "engagement_risk_penalty",
-        "training_rate",
-        "training_gain",
-        "new_starter_skill_factor",
-        "escalation_supported_factor",
-        "disengage_on_lead_change",
-    }
-)
-#: Fixed-length lists of numbers: path -> (length, range of each element).
-_LIST_RULES: dict[str, tuple[int, _Range]] = {
-    "need.onset_rate_by_age": (3, _NON_NEGATIVE),
-    "need.escalation_scale_years": (2, _POSITIVE),
-    "need.resolution_rate": (3, _NON_NEGATIVE),
-    "need.supported_resolution_rate": (2, _NON_NEGATIVE),
-    "identification.tier_multiplier": (3, _NON_NEGATIVE),
-    "identification.front_door_rate": (2, _NON_NEGATIVE),
-}
+def _walk_schema(parts: Sequence[str]) -> _Spot:
+    """The schema's :class:`_Spot` for the value at ``parts`` (``["area", "children"]``)."""
+    return _walk_schema_cached(tuple(parts))
 
 
-def _is_probability(norm: str) -> bool:
-    name = norm.rsplit(".", 1)[-1]
-    return (
-        name.endswith(("_probability", "_share"))
-        or name.startswith("prevalence_")
-        or name in _PROBABILITY_NAMES
-        or norm == "need.domain_probability.*"
-    )
+@functools.lru_cache(maxsize=4096)
+def _walk_schema_cached(parts: tuple[str, ...]) -> _Spot:
+    t: Any = Config
+    meta: Mapping[str, Any] = _NO_META
+    inner = False
+    for i, part in enumerate(parts):
+        t = _unwrap_optional(t)
+        if dataclasses.is_dataclass(t) and isinstance(t, type):
+            fields = _fields(t)
+            if part not in fields:
+                return _Spot(bad=i, allowed=tuple(fields))
+            t, meta, inner = _hints(t)[part], fields[part].metadata, False
+        elif typing.get_origin(t) is dict:
+            keys = () if inner else tuple(meta.get("keys", ()))
+            if keys and part not in keys:
+                return _Spot(bad=i, allowed=keys, key_kind=str(meta.get("key_kind", "")))
+            t, inner = typing.get_args(t)[1], True
+        elif typing.get_origin(t) is list and part.isdigit():
+            t, inner = typing.get_args(t)[0], True
+        else:
+            return _Spot(bad=i)
+    return _Spot(type=t, meta=meta, inner=inner)
 
 
-def _range_for(norm: str, t: Any) -> Optional[_Range]:
-    """Allowed range of the number at schema path ``norm`` of type ``t``."""
-    if t is int:
-        return _COUNT_FIELDS.get(norm, _WHOLE_NON_NEGATIVE)
-    if t is float:
-        if norm in _SPECIAL_RANGES:
-            return _SPECIAL_RANGES[norm]
-        return _UNIT if _is_probability(norm) else _NON_NEGATIVE
-    return None
+def _unknown_reason(parts: Sequence[str], spot: _Spot) -> str:
+    """Why ``parts[spot.bad]`` is not a key (the part after "is not allowed: ")."""
+    i = spot.bad or 0
+    name = parts[i]
+    parent = ".".join(parts[:i])
+    if spot.key_kind:
+        return f"{name} is not {spot.key_kind}; choose one of {_join(spot.allowed)}"
+    if not parent:
+        return (
+            f"there is no setting called {name}; the top-level settings are {_join(spot.allowed)}"
+        )
+    if spot.allowed:
+        return f"{parent} has no setting called {name}; its settings are {_join(spot.allowed)}"
+    return f"{parent} is a single value and has no setting called {name}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def _bare(rng: Range) -> str:
+    """The interval of ``rng`` in words ("from 0 to 1", "greater than 0")."""
+    if rng.lo is not None and rng.hi is not None:
+        if not rng.lo_open and not rng.hi_open:
+            return f"from {_num(rng.lo)} to {_num(rng.hi)}"
+        lo = f"greater than {_num(rng.lo)}" if rng.lo_open else f"at least {_num(rng.lo)}"
+        hi = f"less than {_num(rng.hi)}" if rng.hi_open else f"at most {_num(rng.hi)}"
+        return f"{lo} and {hi}"
+    if rng.lo is not None:
+        return f"greater than {_num(rng.lo)}" if rng.lo_open else f"at least {_num(rng.lo)}"
+    if rng.hi is not None:
+        return f"less than {_num(rng.hi)}" if rng.hi_open else f"at most {_num(rng.hi)}"
+    return ""
+
+
+def _phrase(rng: Range) -> str:
+    """A number allowed by ``rng``, as a noun phrase ("a whole number from 1 to 1000")."""
+    kind = "a whole number" if rng.whole else "a number"
+    bare = _bare(rng)
+    if bare.startswith(("at least", "at most")):
+        bare = "of " + bare
+    return f"{kind} {bare}" if bare else kind
+
+
+def _choices(meta: Mapping[str, Any]) -> Optional[list[str]]:
+    """The names a text field may take (its ``choices`` metadata), sorted, or None."""
+    choices = meta.get("choices")
+    return None if choices is None else sorted(choices())
 
 
 def _group_options(group: str, extra_dirs: Sequence[Path] = ()) -> list[str]:
@@ -423,65 +306,42 @@ def _group_options(group: str, extra_dirs: Sequence[Path] = ()) -> list[str]:
 
 def _allowed(parts: Sequence[str]) -> str:
     """What is allowed at ``parts``, as a noun phrase ("a number from 0 to 1")."""
-    norm = _norm(parts)
-    if norm in _LIST_RULES:
-        n, each = _LIST_RULES[norm]
-        return f"a list of {n} numbers, each {each.bare()}"
-    choices = {
-        "mode": _MODES,
-        "area.era": _ERAS,
-        "team_model.pool_scope": _POOL_SCOPES,
-        "professions.*.service": _SERVICES,
-        "team_model.name": _group_options("team_model"),
-    }
-    if norm in choices:
-        return f"one of {_join(choices[norm])}"
-    special = {
-        "compare.team_models": "a non-empty list of different team models, each one of "
-        + _join(_group_options("team_model")),
-        "compare.baseline": "one of the team models listed in compare.team_models",
-        "experiment_name": "a non-empty name of letters, digits, '_', '-' or '.' (it names "
-        "the output folder)",
-        "professions.*.identifies_ages": f"an empty list or [min, max] ages with 0 <= min "
-        f"<= max <= {_MAX_AGE}",
-        "professions.*.assessor": "empty or the name of a profession whose caf_assessor is true",
-        "domain_professions.*": "a list of entries profession or profession:min-max naming "
-        f"known professions, with ages from 0 to {_MAX_AGE}",
-        "domain_professions": "a mapping from each outcome domain ("
-        + _join(DOMAINS)
-        + ") to a list of professions",
-        "need.domain_probability": "a mapping from each outcome domain ("
-        + _join(DOMAINS)
-        + ") to a number from 0 to 1",
-        "area.establishment_scale": "a mapping from profession names to numbers " + _SCALE.bare(),
-        "professions": "a mapping from known profession names ("
-        + _join(_profession_names())
-        + ") to their settings",
-    }
-    if norm in special:
-        return special[norm]
-    t, bad, _ = _walk_schema([re.sub(r"\[\d+\]$", "", p) for p in parts])
-    if bad is not None or t is None:
+    spot = _walk_schema([re.sub(r"\[\d+\]$", "", p) for p in parts])
+    if spot.bad is not None or spot.type is None:
         return "a known setting"
-    optional = _is_optional(t)
-    t = _unwrap_optional(t)
-    rng = _range_for(norm, t)
+    meta = spot.meta
+    choices = _choices(meta)
+    if spot.inner and "allowed_each" in meta:
+        return str(meta["allowed_each"])
+    if not spot.inner and "allowed" in meta:
+        text = str(meta["allowed"])
+        return f"{text}, each one of {_join(choices)}" if choices else text
+    optional = _is_optional(spot.type)
+    t = _unwrap_optional(spot.type)
+    rng: Optional[Range] = meta.get("range")
     if t is bool:
         text = "true or false"
-    elif rng is not None:
-        text = rng.phrase()
+    elif t in (int, float):
+        text = _phrase(rng) if rng is not None else "a number"
+    elif isinstance(t, type) and issubclass(t, enum.Enum):
+        text = f"one of {_join(m.value for m in t)}"
     elif t is str:
-        text = "text"
+        text = f"one of {_join(choices)}" if choices else "text"
     elif dataclasses.is_dataclass(t):
         key = ".".join(parts) or "the configuration"
         text = f"a group of settings, each set on its own as {key}.<setting>=<value>"
     elif typing.get_origin(t) is list:
+        length = None if spot.inner else meta.get("length")
+        if length is not None and rng is not None:
+            return f"a list of {length} numbers, each {_bare(rng)}"
         item = _unwrap_optional(typing.get_args(t)[0])
         text = {
             int: "a list of whole numbers",
             float: "a list of numbers",
             str: "a list of names",
         }.get(item, "a list")
+        if rng is not None and not spot.inner:
+            text += f", each {_bare(rng)}"
     elif typing.get_origin(t) is dict:
         text = "a mapping"
     else:
@@ -615,9 +475,9 @@ def _check_override_keys(parsed: Sequence[Override], extra_dirs: Sequence[Path])
         if o.is_hydra_override() or _is_group_override(o, extra_dirs):
             continue
         parts = o.key_or_group.split(".")
-        _, bad, allowed = _walk_schema(parts)
-        if bad is not None:
-            raise ConfigError(f"{_head(o)} is not allowed: {_unknown_reason(parts, bad, allowed)}")
+        spot = _walk_schema(parts)
+        if spot.bad is not None:
+            raise ConfigError(f"{_head(o)} is not allowed: {_unknown_reason(parts, spot)}")
 
 
 def _find(
@@ -679,9 +539,9 @@ def _from_hydra(
         o = _find(parsed, key=m.group(1))
         head = _head(o) if o is not None else m.group(1)
         parts = m.group(1).split(".")
-        _, bad, allowed = _walk_schema(parts)
-        if bad is not None:
-            return ConfigError(f"{head} is not allowed: {_unknown_reason(parts, bad, allowed)}")
+        spot = _walk_schema(parts)
+        if spot.bad is not None:
+            return ConfigError(f"{head} is not allowed: {_unknown_reason(parts, spot)}")
         full_key = str(getattr(cause, "full_key", "") or "")
         if o is not None and full_key == m.group(1) and "." in full_key:
             parent, _, last = full_key.rpartition(".")
@@ -798,35 +658,24 @@ def compose(overrides: Sequence[str] = (), *, config_name: str = CONFIG_NAME) ->
 # --------------------------------------------------------------------------- validation
 
 
-def _check_keys(node: Any, t: Any, parts: list[str]) -> None:
-    """Reject keys of ``node`` that the schema type ``t`` does not have."""
-    t = _unwrap_optional(t)
-    if not isinstance(node, DictConfig) or node._is_none() or node._is_missing():
+def _check_keys(node: Any, parts: list[str]) -> None:
+    """Reject keys below ``node`` (at ``parts``) that the schema does not have or allow.
+
+    ``node`` is plain data (``OmegaConf.to_container(cfg, resolve=False)``), in which an
+    interpolation or a missing value is text, so only mappings written out are checked.
+    """
+    if not isinstance(node, dict):
         return
-    if node._is_interpolation():
-        return
-    if dataclasses.is_dataclass(t) and isinstance(t, type):
-        hints = _hints(t)
-        for key in node.keys():
-            if not parts and key == "hydra":
-                continue
-            if key not in hints:
-                here = [*parts, str(key)]
-                raise ConfigError(
-                    f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
-                    f"{_unknown_reason(here, len(parts), tuple(hints))}"
-                )
-            _check_keys(node._get_node(key), hints[key], [*parts, str(key)])
-    elif typing.get_origin(t) is dict:
-        restricted = _dict_keys(parts)
-        for key in node.keys():
-            here = [*parts, str(key)]
-            if restricted is not None and key not in restricted[1]:
-                raise ConfigError(
-                    f"{'.'.join(here)} = {_raw_child(node, key)} is not allowed: "
-                    f"{_unknown_reason(here, len(parts), restricted[1])}"
-                )
-            _check_keys(node._get_node(key), typing.get_args(t)[1], here)
+    for key, child in node.items():
+        if not parts and key == "hydra":
+            continue
+        here = [*parts, str(key)]
+        spot = _walk_schema(here)
+        if spot.bad is not None:
+            raise ConfigError(
+                f"{'.'.join(here)} = {_fmt(child)} is not allowed: {_unknown_reason(here, spot)}"
+            )
+        _check_keys(child, here)
 
 
 def _from_omegaconf(exc: OmegaConfBaseException, cfg: Any) -> ConfigError:
@@ -852,28 +701,39 @@ def _bad(key: str, value: Any, allowed: str) -> ConfigError:
     return ConfigError(f"{key} = {_fmt(value)} is not allowed: it must be {allowed}")
 
 
-def _check_numbers(value: Any, t: Any, parts: list[str]) -> None:
-    """Check every number and fixed-length list below ``value`` against its range."""
+def _check_values(
+    value: Any, t: Any, parts: list[str], meta: Mapping[str, Any] = _NO_META, inner: bool = False
+) -> None:
+    """Check every value below ``value`` against the rule of its field in the schema.
+
+    A number must lie in its field's range; a list must have its field's length and each
+    element its range; each value of a mapping must lie in the field's range; a text with
+    ``choices`` must be one of them.
+    """
     t = _unwrap_optional(t)
     key = ".".join(parts)
-    norm = _norm(parts)
     if value is None:
         return
+    rng: Optional[Range] = meta.get("range")
     if dataclasses.is_dataclass(t) and isinstance(t, type):
-        for name, sub in _hints(t).items():
-            _check_numbers(getattr(value, name), sub, [*parts, name])
+        hints = _hints(t)
+        for name, f in _fields(t).items():
+            _check_values(getattr(value, name), hints[name], [*parts, name], f.metadata)
     elif typing.get_origin(t) is dict:
         for k, v in value.items():
-            _check_numbers(v, typing.get_args(t)[1], [*parts, str(k)])
+            _check_values(v, typing.get_args(t)[1], [*parts, str(k)], meta, inner=True)
     elif typing.get_origin(t) is list:
-        if norm in _LIST_RULES:
-            n, rng = _LIST_RULES[norm]
-            if len(value) != n or not all(rng.ok(v) for v in value):
-                raise _bad(key, value, _allowed(parts))
+        length = None if inner else meta.get("length")
+        wrong_length = length is not None and len(value) != length
+        if wrong_length or (rng is not None and not all(rng.contains(v) for v in value)):
+            raise _bad(key, value, _allowed(parts))
     elif t in (int, float):
-        allowed = _range_for(norm, t)
-        if allowed is not None and not allowed.ok(value):
-            raise _bad(key, value, allowed.phrase())
+        if rng is not None and not rng.contains(value):
+            raise _bad(key, value, _phrase(rng))
+    elif t is str:
+        choices = _choices(meta)
+        if choices is not None:
+            _check_choice(key, value, choices)
 
 
 def _check_choice(key: str, value: Any, choices: Sequence[str]) -> None:
@@ -886,9 +746,8 @@ def _check_professions(cfg: Config) -> None:
     assessors = [name for name, p in profs.items() if p.caf_assessor]
     for name, p in profs.items():
         base = f"professions.{name}"
-        _check_choice(f"{base}.service", p.service, _SERVICES)
         ages = list(p.identifies_ages)
-        if ages and not (len(ages) == 2 and 0 <= ages[0] <= ages[1] <= _MAX_AGE):
+        if ages and not (len(ages) == 2 and 0 <= ages[0] <= ages[1] <= MAX_AGE):
             raise _bad(
                 f"{base}.identifies_ages", ages, _allowed(["professions", name, "identifies_ages"])
             )
@@ -900,6 +759,29 @@ def _check_professions(cfg: Config) -> None:
                 + _join(assessors)
                 + ")",
             )
+
+
+def _check_team_model(cfg: Config) -> None:
+    """Core professions join TACs; requests that need a structure post have one."""
+    tm, profs = cfg.team_model, cfg.professions
+    members = sorted(name for name, p in profs.items() if p.tac_member)
+    for name in tm.core_professions:
+        if name not in members:
+            raise ConfigError(
+                f"team_model.core_professions = {_fmt(list(tm.core_professions))} is not "
+                f"allowed: {name} is not a profession that joins TACs; choose from "
+                f"{_join(members)}"
+            )
+    structure = profs.get(STRUCTURE_PROFESSION)
+    scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(STRUCTURE_PROFESSION, 1.0)
+    if (structure is None or structure.per_10k * scale <= 0) and tm.coordination_hours_per_case > 0:
+        raise ConfigError(
+            f"professions.{STRUCTURE_PROFESSION}.per_10k = "
+            f"{_fmt(structure.per_10k if structure else None)} is not allowed with "
+            f"team_model.coordination_hours_per_case = {_fmt(tm.coordination_hours_per_case)}: "
+            "every team model needs structure posts (coordinators, managers or a central "
+            "team) to coordinate requests; give them an establishment above 0"
+        )
 
 
 def _check_domains(cfg: Config) -> None:
@@ -923,11 +805,11 @@ def _check_domains(cfg: Config) -> None:
             ok = m is not None and m.group(1) in known
             if ok and m is not None and m.group(2) is not None:
                 lo, hi = int(m.group(2)), int(m.group(3))
-                ok = 0 <= lo <= hi <= _MAX_AGE
+                ok = 0 <= lo <= hi <= MAX_AGE
             if not ok:
                 raise ConfigError(
                     f"{key} = {_fmt(entries)} is not allowed: the entry {entry} must be "
-                    f"profession, profession:min-max (ages 0 to {_MAX_AGE}) or either followed "
+                    f"profession, profession:min-max (ages 0 to {MAX_AGE}) or either followed "
                     f"by @3 or @4 (only for needs at that tier or above), naming "
                     f"one of {_join(sorted(known))}"
                 )
@@ -937,16 +819,12 @@ def _check_domains(cfg: Config) -> None:
                 entries,
                 "a non-empty list of entries profession or "
                 f"profession:min-max naming known professions, with ages from 0 to "
-                f"{_MAX_AGE}",
+                f"{MAX_AGE}",
             )
 
 
 def _check_combinations(cfg: Config) -> None:
-    team_models = _group_options("team_model")
-    _check_choice("mode", cfg.mode, _MODES)
-    _check_choice("area.era", cfg.area.era, _ERAS)
-    _check_choice("team_model.pool_scope", cfg.team_model.pool_scope, _POOL_SCOPES)
-    _check_choice("team_model.name", cfg.team_model.name, team_models)
+    team_models = sorted(team_model_names())
     if not _NAME_RE.match(cfg.experiment_name or ""):
         raise _bad("experiment_name", cfg.experiment_name, _allowed(["experiment_name"]))
     if cfg.area.localities > cfg.area.children:
@@ -976,19 +854,20 @@ def _check_combinations(cfg: Config) -> None:
             f"must be one of compare.team_models ({_join(models)})"
         )
     # Testing hook: the fixed onset must fall in the observation period.
-    onset = cfg.need.fixed_onset_day
+    onset = cfg.testing.fixed_onset_day
     if onset is not None and not onset < cfg.years * 365.25:
         raise ConfigError(
-            f"need.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
+            f"testing.fixed_onset_day = {_fmt(onset)} is not allowed with years = "
             f"{_fmt(cfg.years)}: it must be a day from 0 to before the end of "
             f"the observation period ({_fmt(cfg.years * 365.25)})"
         )
     _check_vacancy_schedule(cfg)
+    _check_team_model(cfg)
 
 
 def _check_vacancy_schedule(cfg: Config) -> None:
     """The scheduled vacancy rate (vacancy shock experiment): known professions, as many
-    rates as years, years in increasing order from 0, rates from 0 to 1."""
+    rates as years, years in increasing order (their ranges are in the schema)."""
     wf = cfg.workforce
     profs, years, rates = (
         list(wf.vacancy_schedule_professions),
@@ -1014,17 +893,11 @@ def _check_vacancy_schedule(cfg: Config) -> None:
             years,
             "a non-empty list of years when vacancy_schedule_professions is set",
         )
-    if any(not _NON_NEGATIVE.ok(y) for y in years) or any(
-        b < a for a, b in itertools.pairwise(years)
-    ):
+    if any(b < a for a, b in itertools.pairwise(years)):
         raise _bad(
             "workforce.vacancy_schedule_years",
             years,
             "a list of years of at least 0 in increasing order",
-        )
-    if any(not _UNIT.ok(r) for r in rates):
-        raise _bad(
-            "workforce.vacancy_schedule_rates", rates, "a list of vacancy rates, each from 0 to 1"
         )
 
 
@@ -1058,7 +931,7 @@ def validate(cfg: DictConfig) -> Config:
         raise ConfigError(
             f"the configuration = {_fmt(cfg)} is not allowed: it must be a mapping of settings"
         )
-    _check_keys(cfg, Config, [])
+    _check_keys(OmegaConf.to_container(cfg, resolve=False), [])
     try:
         work: Any = cfg
         if "hydra" in cfg:
@@ -1076,7 +949,7 @@ def validate(cfg: DictConfig) -> Config:
         raise ConfigError(
             "the configuration is not allowed: it must follow the schema sim.params.Config"
         )
-    _check_numbers(obj, Config, [])
+    _check_values(obj, Config, [])
     _check_professions(obj)
     _check_domains(obj)
     _check_combinations(obj)
@@ -1087,7 +960,13 @@ def validate(cfg: DictConfig) -> Config:
 
 
 def _parse_argv(argv: Sequence[str]) -> Any:
-    """Parse a command line with Hydra's own argument parser, raising ConfigError."""
+    """Parse a command line with Hydra's own argument parser, raising ConfigError.
+
+    The one use of a Hydra internal: Hydra has no public parser for its command line
+    (``-m``, ``--cfg``, ``--config-name`` ...), and a copy of its flags here would drift
+    from the flags Hydra really accepts, so a flag would be checked differently from how
+    Hydra then runs it.
+    """
     from hydra._internal.utils import get_args_parser
 
     parser = get_args_parser()
@@ -1101,113 +980,149 @@ def _parse_argv(argv: Sequence[str]) -> Any:
     return parser.parse_args(list(argv))
 
 
-def _sweep_lists(parsed: Sequence[Override], cap: int) -> list[list[str]]:
-    """Each job's overrides, as Hydra's BasicSweeper would make them.
+def sweep_jobs(
+    overrides: Sequence[str],
+    sweeper_params: Optional[Mapping[str, Any]] = None,
+    cap: Optional[int] = None,
+) -> list[list[str]]:
+    """Every job's overrides of a multirun sweep, in the order Hydra's basic sweeper runs them.
 
-    Follows ``BasicSweeper.split_arguments`` (a later override of a key replaces an earlier
-    one; jobs are the Cartesian product in key order). Above ``cap`` jobs, returns a
-    covering set instead: job ``i`` takes value ``i mod n`` of every key, so every value of
-    every key occurs. Interval sweeps (other sweepers) contribute both end points.
+    The sweeper's ``params`` (from configuration) come first and the command line's
+    overrides after, so that a command-line override of the same key replaces them.
+    Each override is read by Hydra's override parser and each swept value comes from
+    ``Override.sweep_string_iterator()``; the jobs are the Cartesian product of the keys'
+    values in the order the keys first appear, a later override of a key replacing the
+    earlier one in its place (Hydra's basic sweeper; the test suite checks the two
+    agree).
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        The sweep's overrides (``seed=1,2``, ``team_model=co_located,virtual``).
+    sweeper_params : mapping, optional
+        ``hydra.sweeper.params``: key to sweep text (``{"seed": "1,2"}``).
+    cap : int, optional
+        Above this many jobs, return a covering set instead: job ``i`` takes value ``i``
+        (modulo its count) of every key, so that every value of every key occurs in at
+        most ``cap`` jobs.
+
+    Returns
+    -------
+    list of list of str
+        Each job's overrides, ``key=value``.
+
+    Raises
+    ------
+    ConfigError
+        For an override that cannot be read, or a sweep that the basic sweeper cannot run
+        (an interval).
     """
-    final: OrderedDict[str, list[str]] = OrderedDict()
-    for o in parsed:
+    lines = [f"{k}={v}" for k, v in (sweeper_params or {}).items()]
+    lines += [str(o) for o in overrides]
+    axes: dict[str, list[str]] = {}
+    for o in _parse_each(lines):
         key = o.get_key_element()
-        if o.is_sweep_override():
-            if o.is_discrete_sweep():
-                values = list(itertools.islice(o.sweep_string_iterator(), cap + 1))
-            else:
-                sweep = o.value()
-                if not isinstance(sweep, IntervalSweep):
-                    raise ConfigError(
-                        f"{_head(o)} is not allowed: this kind of sweep cannot "
-                        "be checked; use a list such as 1,2,3 or range(1,4)"
-                    )
-                values = [
-                    repr(float(typing.cast(float, sweep.start))),
-                    repr(float(typing.cast(float, sweep.end))),
-                ]
-            final[key] = [f"{key}={v}" for v in values]
+        if not o.is_sweep_override():
+            axes[key] = [f"{key}={o.get_value_element_as_str()}"]
+        elif o.is_discrete_sweep():
+            values = o.sweep_string_iterator()
+            if cap is not None:
+                values = itertools.islice(values, cap + 1)
+            axes[key] = [f"{key}={v}" for v in values]
         else:
-            final[key] = [f"{key}={o.get_value_element_as_str()}"]
-    lists = list(final.values())
-    total = math.prod(len(v) for v in lists)
-    if total <= cap:
-        return [list(job) for job in itertools.product(*lists)]
-    width = min(max(len(v) for v in lists), cap)
-    return [[v[i % len(v)] for v in lists] for i in range(width)]
-
-
-def _config_sweep_params(
-    lines: Sequence[str], hydra_lines: Sequence[str], config_name: str
-) -> list[str]:
-    """Sweep parameters set in the config itself (``hydra.sweeper.params``)."""
-    try:
-        cfg = hydra.compose(
-            config_name=config_name, overrides=[*lines, *hydra_lines], return_hydra_config=True
-        )
-        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
-    except Exception:  # noqa: BLE001 - the job checks below report task errors
-        return []
-    if not params:
-        return []
-    return [f"{k}={v}" for k, v in params.items()]
-
-
-class _JobComposer:
-    """Compose many sweep jobs quickly: one Hydra composition per set of group choices.
-
-    Hydra composes the defaults list (group choices) first and then applies the other
-    overrides to the result; this does the same, caching the first step.
-    """
-
-    def __init__(
-        self, config_name: str, hydra_lines: Sequence[str], extra_dirs: Sequence[Path]
-    ) -> None:
-        self.config_name = config_name
-        self.hydra_lines = list(hydra_lines)
-        self.extra_dirs = list(extra_dirs)
-        self.cache: dict[tuple[str, ...], DictConfig] = {}
-
-    def __call__(self, lines: Sequence[str]) -> DictConfig:
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
-        parsed = _parse_each(lines)
-        _check_override_keys(parsed, self.extra_dirs)
-        groups = [o for o in parsed if _is_group_override(o, self.extra_dirs)]
-        values = [o for o in parsed if not _is_group_override(o, self.extra_dirs)]
-        key = tuple(_line(o) for o in groups)
-        if key not in self.cache:
-            self.cache[key] = _compose_in_session(
-                key, self.config_name, self.hydra_lines, self.extra_dirs
+            raise ConfigError(
+                f"{_head(o)} is not allowed: Hydra's basic sweeper runs only lists of "
+                "values; use a list such as 1,2,3 or range(1,4)"
             )
-        cfg = copy.deepcopy(self.cache[key])
+    values_of = list(axes.values())
+    if cap is None or math.prod(len(v) for v in values_of) <= cap:
+        return [list(job) for job in itertools.product(*values_of)]
+    width = min(max(len(v) for v in values_of), cap)
+    return [[v[i % len(v)] for v in values_of] for i in range(width)]
+
+
+def _apply_values(cfg: DictConfig, overrides: Sequence[Override]) -> bool:
+    """Apply value overrides to a composed ``cfg`` as Hydra does; False if left to Hydra.
+
+    Hydra applies each value override with ``OmegaConf.update`` (``force_add`` for ``+``
+    and ``++``). A deletion, ``+`` onto a key that exists, a package, or an override that
+    fails is not applied here (False): the caller composes the job with ``hydra.compose``
+    instead, which also gives Hydra's own error.
+    """
+    for o in overrides:
+        if o.package is not None or o.is_delete():
+            return False
+        key, value = o.key_or_group, o.value()
+        exists = OmegaConf.select(cfg, key, default=None, throw_on_missing=False) is not None
+        if o.is_add() and exists and not isinstance(value, (dict, list)):
+            return False
         try:
-            ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
-        except Exception as exc:  # noqa: BLE001 - every error becomes a sentence
-            raise _from_hydra(exc, parsed, self.extra_dirs) from None
-        return cfg
+            OmegaConf.update(cfg, key, value, merge=True, force_add=o.is_add() or o.is_force_add())
+        except OmegaConfBaseException:
+            return False
+    return True
+
+
+def _compose_jobs(
+    jobs: Sequence[Sequence[str]],
+    config_name: str,
+    hydra_lines: Sequence[str],
+    extra_dirs: Sequence[Path],
+) -> Iterator[DictConfig]:
+    """Each job's configuration, the same as ``hydra.compose`` of its overrides gives.
+
+    One ``hydra.compose`` costs about 0.15 s, too long for each of thousands of jobs.
+    Hydra composes the defaults list (the config group choices) and then applies the
+    other overrides to the result; so each set of group choices is composed once with
+    ``hydra.compose``, and a job's other overrides are applied to a copy of it by
+    :func:`_apply_values`, or, where that leaves them to Hydra, the whole job is composed.
+    """
+    bases: dict[tuple[str, ...], DictConfig] = {}
+    for job in jobs:
+        parsed = _parse_each(job)
+        _check_override_keys(parsed, extra_dirs)
+        groups = tuple(_line(o) for o in parsed if _is_group_override(o, extra_dirs))
+        values = [o for o in parsed if not _is_group_override(o, extra_dirs)]
+        if groups not in bases:
+            bases[groups] = _compose_in_session(groups, config_name, hydra_lines, extra_dirs)
+        cfg = copy.deepcopy(bases[groups])
+        if not _apply_values(cfg, values):
+            cfg = _compose_in_session(job, config_name, hydra_lines, extra_dirs)
+        yield cfg
 
 
 def _quote(path: str) -> str:
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _output_folder(lines: Sequence[str], config_name: str, key: str) -> Optional[str]:
-    """The output folder at ``key`` (``hydra.run.dir``, ``hydra.sweep.dir``), resolved.
+def _hydra_config(lines: Sequence[str], config_name: str) -> Optional[DictConfig]:
+    """The configuration composed with its ``hydra`` node, as Hydra will compose it to run.
 
-    Composes with the Hydra overrides included, as Hydra will before it makes the folder.
-    Returns None when the folder cannot be worked out here (an interpolation that only a
-    running job can resolve); Hydra then makes it, or reports why not, itself.
+    None when it cannot be composed here; the task's own errors were reported already,
+    and Hydra reports any other itself.
     """
     from sim.sweep import register_resolvers as register_sweep_resolvers
 
     register_sweep_resolvers()  # ${pid:} in the sweep folder's name
     try:
-        cfg = hydra.compose(
+        return hydra.compose(
             config_name=config_name, overrides=list(lines), return_hydra_config=True
         )
+    except Exception:  # noqa: BLE001 - see above
+        return None
+
+
+def _output_folder(cfg: Optional[DictConfig], key: str) -> Optional[str]:
+    """The output folder at ``key`` (``hydra.run.dir``, ``hydra.sweep.dir``), resolved.
+
+    Returns None when the folder cannot be worked out here (an interpolation that only a
+    running job can resolve); Hydra then makes it, or reports why not, itself.
+    """
+    if cfg is None:
+        return None
+    try:
         folder = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
-    except Exception:  # noqa: BLE001 - the task's own errors were reported already
+    except Exception:  # noqa: BLE001 - see above
         return None
     return None if folder is None else str(folder)
 
@@ -1324,19 +1239,20 @@ def precheck_argv(argv: Sequence[str]) -> Optional[Config]:
             if not runs:
                 return None
             key = "hydra.run.dir"
-            folder = _output_folder([*task_lines, *hydra_lines, *other_hydra], config_name, key)
+            hydra_cfg = _hydra_config([*task_lines, *hydra_lines, *other_hydra], config_name)
+            folder = _output_folder(hydra_cfg, key)
             if folder is not None:
                 check_output_folder(folder, key)
             return cfg
         fixed = [_line(o) for o in task if not o.is_sweep_override()]
-        params = _config_sweep_params(fixed, [*hydra_lines, *other_hydra], config_name)
-        sweep = _parse_each([*params, *task_lines])
-        compose_job = _JobComposer(config_name, hydra_lines, extra_dirs)
-        for job in _sweep_lists(sweep, MAX_SWEEP_JOBS):
-            validate(compose_job(job))
+        hydra_cfg = _hydra_config([*fixed, *hydra_lines, *other_hydra], config_name)
+        params = None if hydra_cfg is None else OmegaConf.select(hydra_cfg, "hydra.sweeper.params")
+        jobs = sweep_jobs(task_lines, params, cap=MAX_SWEEP_JOBS)
+        for job_cfg in _compose_jobs(jobs, config_name, hydra_lines, extra_dirs):
+            validate(job_cfg)
         if runs:
             key = "hydra.sweep.dir"
-            folder = _output_folder([*fixed, *hydra_lines, *other_hydra], config_name, key)
+            folder = _output_folder(hydra_cfg, key)
             if folder is not None:
                 check_output_folder(folder, key)
         return None

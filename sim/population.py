@@ -37,7 +37,7 @@ class Population:
 
     def __init__(self, cfg: Config, rng: np.random.Generator, start_day: float) -> None:
         self.cfg = cfg
-        area, need = cfg.area, cfg.need
+        area = cfg.area
         n = int(area.children)
         # Family sizes 1 + Poisson(mean - 1) until every child has a family (assumption).
         sizes: list[int] = []
@@ -63,10 +63,11 @@ class Population:
         self._new_families(np.arange(nf), rng)
         self.birth = start_day - rng.uniform(0.0, ADULT_DAYS, size=n)
         # --- deterministic-testing hook (tests/test_deterministic.py) ----------------
-        if cfg.demography.fixed_age_years is not None:
-            self.birth[:] = start_day - cfg.demography.fixed_age_years * DAYS_PER_YEAR
-        if need.fixed_onset_day is not None:
-            self._fixed_onset_day = float(need.fixed_onset_day)
+        testing = cfg.testing
+        if testing.fixed_age_years is not None:
+            self.birth[:] = start_day - testing.fixed_age_years * DAYS_PER_YEAR
+        if testing.fixed_onset_day is not None:
+            self._fixed_onset_day = float(testing.fixed_onset_day)
             self.onsets = self._onsets_with_fixed_day  # type: ignore[method-assign]
         # --- end of hook --------------------------------------------------------------
         self.locality = self.fam_locality[self.family]
@@ -273,9 +274,9 @@ class Population:
     def _onsets_with_fixed_day(
         self, t: float, dt: float, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`onsets`, plus a first need for every child on ``need.fixed_onset_day``.
+        """:meth:`onsets`, plus a first need for every child on ``testing.fixed_onset_day``.
 
-        Used instead of :meth:`onsets` only when ``need.fixed_onset_day`` is set. The
+        Used instead of :meth:`onsets` only when ``testing.fixed_onset_day`` is set. The
         hazard's draws are made as usual, so the random streams are not disturbed.
         """
         hit, days = Population.onsets(self, t, dt, rng)

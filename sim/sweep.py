@@ -238,14 +238,9 @@ def expected_jobs(
         Sweep parameters set in configuration (``hydra.sweeper.params``); command-line
         overrides of the same key replace them.
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from sim.config import sweep_jobs
 
-    lines = [f"{k}={v}" for k, v in (sweeper_params or {}).items()]
-    lines += [str(o) for o in task_overrides]
-    parsed = OverridesParser.create().parse_overrides(lines)
-    batches = BasicSweeper.split_arguments(parsed, None)
-    return [list(job) for batch in batches for job in batch]
+    return sweep_jobs(task_overrides, sweeper_params)
 
 
 def _task_and_params(cfg: Any) -> tuple[list[str], dict[str, str] | None]:

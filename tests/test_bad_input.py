@@ -191,6 +191,18 @@ def test_unknown_group_option(tmp_path: Path) -> None:
     )
 
 
+def test_unknown_choice(tmp_path: Path) -> None:
+    """A value outside a choice's enum (letter case counts) is rejected, listing the
+    values allowed."""
+    _check_cases(
+        [
+            Case(("mode=COMPARE",), ("mode = COMPARE", "one of single, compare")),
+            Case(("-m", "area.era=2008,2009"), ("area.era = 2009", "one of 2008, modern")),
+        ],
+        tmp_path,
+    )
+
+
 def test_inconsistent_combination(tmp_path: Path) -> None:
     """Settings that are each valid but contradict each other are rejected: a comparison
     baseline that is not compared, and Tier 3 plus Tier 4 onset shares above 1."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import itertools
+import typing
 from pathlib import Path
+from typing import Any
 
 import hydra
 import pytest
@@ -13,7 +17,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import config as sc
 from sim.config import CONFIG_DIR, ConfigError, compose, precheck_argv, validate
-from sim.params import Config
+from sim.params import Config, Era, Mode, PoolScope, Range, Service, param, team_model_names
+from sim.team_models import REGISTRY
 
 
 def _options(group: str) -> list[str]:
@@ -123,30 +128,58 @@ def test_messages_are_one_sentence() -> None:
 
 def test_sweep_jobs_match_compose() -> None:
     """The pre-check's fast job composer (one Hydra composition per set of group choices)
-    gives exactly the configuration that ``compose`` gives for the same job."""
+    gives exactly the configuration that ``compose`` gives for the same job, whether it
+    applies the job's other overrides itself or leaves them to Hydra (a deletion)."""
     jobs = [
         ["team_model=virtual", "seed=3", "area.children=900"],
         ["experiment=compare_team_models", "replicates=2"],
+        ["area=test", "+area.establishment_scale.teacher=2.0", "++note=pilot"],
         ["area=test", "+area.establishment_scale.teacher=2.0", "~seed"],
+        ["mode=compare", "area.era=2008", "need.onset_rate_by_age=[0.1,0.1,0.1]"],
     ]
     expected = [OmegaConf.to_container(compose(job)) for job in jobs]
     with sc._hydra_session():
-        composer = sc._JobComposer(sc.CONFIG_NAME, [], [])
-        got = [OmegaConf.to_container(composer(job)) for job in jobs]
+        got = [
+            OmegaConf.to_container(cfg) for cfg in sc._compose_jobs(jobs, sc.CONFIG_NAME, [], [])
+        ]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["seed=1,2", "team_model=co_located,virtual"],
+        ["seed=1,2", "years=3", "seed=5,6,7", "area.children=range(100,400,100)"],
+        ["area.establishment_scale={},{teacher:1.1}", "+note=a,b", "mode=single"],
+        ["experiment=skills", "workforce.training_rate=choice(0.0,0.5)", "seed=1"],
+    ],
+)
+def test_sweep_jobs_are_hydras(overrides: list[str]) -> None:
+    """``sweep_jobs`` (built on Hydra's public override parser) gives the jobs, in the
+    order, that Hydra's own basic sweeper makes of the same overrides."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    hydras = [list(job) for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    assert sc.sweep_jobs(overrides) == hydras
 
 
 def test_large_sweep_is_covered() -> None:
     """Above the cap, the jobs checked still include every value of every swept key."""
-    parsed = OverridesParser.create().parse_overrides(
-        ["seed=range(0,5)", "replicates=1,2,3", "area=test"]
-    )
-    jobs = sc._sweep_lists(parsed, cap=6)
+    overrides = ["seed=range(0,5)", "replicates=1,2,3", "area=test"]
+    jobs = sc.sweep_jobs(overrides, cap=6)
     assert len(jobs) == 5
     assert {j[0] for j in jobs} == {f"seed={i}" for i in range(5)}
     assert {j[1] for j in jobs} == {"replicates=1", "replicates=2", "replicates=3"}
     assert all(j[2] == "area=test" for j in jobs)
-    assert len(sc._sweep_lists(parsed, cap=15)) == 15
+    assert len(sc.sweep_jobs(overrides, cap=15)) == 15
+
+
+def test_interval_sweep_is_one_sentence() -> None:
+    """A sweep that Hydra's basic sweeper cannot run (an interval) stops the pre-check
+    with one sentence naming it, instead of a traceback once Hydra starts."""
+    with pytest.raises(ConfigError, match=r"^support\.overtime_share = interval\(0,1\) .*list"):
+        precheck_argv(["-m", "support.overtime_share=interval(0,1)"])
 
 
 def test_compose_keeps_running_app_state(tmp_path: Path) -> None:
@@ -178,3 +211,166 @@ def test_validate_catches_what_compose_lets_through() -> None:
     ]:
         with pytest.raises(ConfigError, match=pattern):
             validate(compose(overrides))
+
+
+# ------------------------------------------------------------ rules live on the schema
+
+
+def _schema_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Every leaf field of the schema: (dotted key, annotation, dataclasses.Field); the
+    fields of a mapping's dataclass values (``professions.<name>``) under ``*``."""
+    out = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        t, key = hints[f.name], f"{prefix}{f.name}"
+        inner = typing.get_args(t)[1] if typing.get_origin(t) is dict else t
+        if dataclasses.is_dataclass(inner):
+            out += _schema_fields(inner, f"{key}.*." if inner is not t else f"{key}.")
+        else:
+            out.append((key, t, f))
+    return out
+
+
+def _numbers_in(t: Any) -> bool:
+    """Whether values of annotation ``t`` are, or hold, numbers."""
+    args = [a for a in typing.get_args(t) if a is not type(None)]
+    if typing.get_origin(t) in (list, dict, typing.Union):
+        return any(_numbers_in(a) for a in args)
+    return t in (int, float)
+
+
+LEAVES = _schema_fields()
+NUMERIC = [(key, t, f) for key, t, f in LEAVES if _numbers_in(t)]
+
+
+def test_schema_walk_finds_every_number() -> None:
+    """The walk below sees the schema's groups, the professions' fields and the lists of
+    numbers, so the checks that follow are not vacuous."""
+    keys = {key for key, _, _ in NUMERIC}
+    assert len(NUMERIC) > 90
+    assert {"area.children", "professions.*.per_10k", "need.onset_rate_by_age"} <= keys
+    assert {"area.establishment_scale", "testing.fixed_onset_day", "seed"} <= keys
+
+
+def test_every_number_declares_its_range() -> None:
+    """Every number of the schema (or every element of a list or mapping of numbers)
+    carries an explicit range in its metadata (``param(..., lo=..., hi=...)``, or
+    ``unbounded=True``), a whole-number range exactly when it is an int, and a unit or a
+    source, so no rule is left to be guessed from the field's name."""
+    problems = []
+    for key, t, f in NUMERIC:
+        rng = f.metadata.get("range")
+        leaf = t
+        while typing.get_args(leaf):
+            leaf = [a for a in typing.get_args(leaf) if a is not type(None)][-1]
+        if not isinstance(rng, Range):
+            problems.append(f"{key} has no range in its metadata")
+        elif rng.whole != (leaf is int):
+            problems.append(f"{key}: whole={rng.whole} for {leaf.__name__}")
+        if not (f.metadata.get("unit") or f.metadata.get("source")):
+            problems.append(f"{key} has no unit or source")
+    assert not problems, problems
+
+
+def test_choices_are_enums() -> None:
+    """Every setting with a fixed set of values is typed by an enum of sim.params, whose
+    members are named as their values (OmegaConf reads an enum setting by name)."""
+    enums = {key: t for key, t, _ in LEAVES if isinstance(t, type) and issubclass(t, enum.Enum)}
+    assert enums == {
+        "area.era": Era,
+        "team_model.pool_scope": PoolScope,
+        "mode": Mode,
+        "professions.*.service": Service,
+    }
+    for e in enums.values():
+        assert issubclass(e, enum.StrEnum)
+        assert all(m.name == m.value for m in e), e
+
+
+@dataclasses.dataclass
+class _Probe:
+    """Fields whose names suggest other rules than the ones they declare."""
+
+    missed_share: float = param(5.0, lo=0.0)
+    children: int = param(0, lo=0, whole=True)
+    plain: float = param(0.5, lo=0.0, hi=1.0, hi_open=True)
+
+
+def test_rule_comes_from_metadata_not_name() -> None:
+    """The checker follows a field's declared rule whatever the field is called: a
+    ``_share`` of 5 and no children pass when their fields allow them, and a value is
+    refused by its field's range, in words taken from that range."""
+    sc._check_values(_Probe(), _Probe, ["probe"])
+    with pytest.raises(ConfigError) as info:
+        sc._check_values(_Probe(plain=1.0), _Probe, ["probe"])
+    assert str(info.value) == (
+        "probe.plain = 1.0 is not allowed: it must be a number of at least 0 and less than 1."
+    )
+
+
+def test_message_states_the_declared_range() -> None:
+    """What a message says is allowed for each number is its declared range in words."""
+    problems = []
+    for key, t, f in NUMERIC:
+        rng = f.metadata["range"]
+        allowed = sc._allowed([p if p != "*" else "teacher" for p in key.split(".")])
+        if "allowed" in f.metadata:
+            ok = allowed.startswith(f.metadata["allowed"])
+        elif t in (int, float) or typing.get_origin(t) is typing.Union:
+            ok = allowed.startswith(sc._phrase(rng))
+        else:
+            ok = sc._bare(rng) in allowed
+        if not ok:
+            problems.append(f"{key}: {allowed}")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    ("override", "values"),
+    [
+        ("mode=COMPARE", Mode),
+        ("area.era=2009", Era),
+        ("team_model.pool_scope=region", PoolScope),
+        ("professions.gp.service=hospital", Service),
+    ],
+)
+def test_bad_choice_is_one_sentence_listing_the_enum(override: str, values: type) -> None:
+    """A value outside a choice's enum gives one sentence naming the key and the value and
+    listing the enum's values, in order."""
+    key, _, given = override.partition("=")
+    with pytest.raises(ConfigError) as info:
+        precheck_argv([override])
+    listed = ", ".join(m.value for m in typing.cast(type[enum.Enum], values))
+    assert str(info.value) == f"{key} = {given} is not allowed: it must be one of {listed}."
+
+
+def test_choices_keep_their_written_values() -> None:
+    """Values written as before still work: ``mode=compare``, ``area.era=2008`` (read as
+    a number) or ``'2008'`` (text), in YAML or a plain mapping; each member equals its
+    text, so code comparing with strings is unchanged."""
+    cfg = validate(compose(["mode=compare", "area.era=2008", "team_model.pool_scope=locality"]))
+    assert cfg.mode == "compare" and cfg.mode is Mode.compare
+    assert cfg.area.era == "2008" and cfg.team_model.pool_scope == "locality"
+    assert validate(compose(["area.era='2008'"])).area.era is Era["2008"]
+    assert validate(OmegaConf.create("area:\n  era: 2008\n")).area.era is Era["2008"]
+    assert validate({"mode": "single", "area": {"era": "modern"}}).area.era == "modern"
+    assert cfg.professions["teacher"].service == "universal"
+
+
+def test_team_models_come_from_the_registry() -> None:
+    """The team models compared by default, and the names team_model.name may take, are
+    those of sim.team_models.REGISTRY, the one list of them."""
+    assert Config().compare.team_models == list(REGISTRY)
+    assert sorted(team_model_names()) == sorted(REGISTRY) == TEAM_MODELS
+    with pytest.raises(ConfigError, match=r"^team_model\.name = foo .* one of co_located, "):
+        validate(compose(["team_model.name=foo"]))
+
+
+def test_testing_hooks_are_apart_from_the_model() -> None:
+    """The testing hooks live under ``testing.`` only; their old keys are unknown."""
+    cfg = validate(compose(["testing.immediate_identification=true", "testing.fixed_onset_day=3"]))
+    assert cfg.testing.immediate_identification and cfg.testing.fixed_onset_day == 3.0
+    for old in ("identification.immediate", "need.fixed_onset_day", "demography.fixed_age_years"):
+        group, _, name = old.partition(".")
+        with pytest.raises(ConfigError, match=f"{group} has no setting called {name}"):
+            precheck_argv([f"{old}=1"])

@@ -10,8 +10,8 @@ practitioner hours booked add up to the hand-worked totals.
 The first test leaves the onset day within the first week and the child's age drawn,
 and works the expected milestones out *from the observed onset day*, for seeds whose
 child is young enough not to turn 18 within the year (checked as a precondition). The
-second fixes both with the testing hooks ``need.fixed_onset_day`` and
-``demography.fixed_age_years``, so its docstring states every milestone day as a number.
+second fixes both with the testing hooks ``testing.fixed_onset_day`` and
+``testing.fixed_age_years``, so its docstring states every milestone day as a number.
 Consent is certain: ``support.engagement_mean = 1`` with no risk penalty gives every
 family engagement 1.
 
@@ -20,7 +20,7 @@ Set-up (area of 1 child, 1 locality, 0 warm-up years, 1 observed year):
 - onset hazard 1000 a year in every age band, no family risk factors or frailty, every
   outcome domain touched, Tier 2, no escalation (Weibull scale 1e9 years), no resolution,
   no disengagement, no moves: exactly one episode, starting in the first week;
-- ``identification.immediate``: identified on the onset day; consent after
+- ``testing.immediate_identification``: identified on the onset day; consent after
   ``assessment.consent_days``; the CAF (6 h) is done by the one family support worker;
 - every domain needs family support only, so the TAC is the assessor alone (one
   attendee), who also leads; no single-agency path, no panel, no missed reviews;
@@ -60,7 +60,7 @@ SCENARIO: tuple[str, ...] = (
     "need.escalation_scale_years=[1e9,1e9]",
     "need.resolution_rate=[0,0,0]",
     "need.supported_resolution_rate=[0,0]",
-    "identification.immediate=true",
+    "testing.immediate_identification=true",
     "support.disengagement_rate=0",
     "support.engagement_mean=1",
     "support.engagement_risk_penalty=0",
@@ -207,13 +207,13 @@ def test_single_child_pathway_matches_hand_worked_delays(team_model: str) -> Non
 
 
 #: The scenario above with no randomness left: no onsets drawn from the hazard, one need
-#: beginning on day 3 (``need.fixed_onset_day``), a child aged exactly 10 on day 0
-#: (``demography.fixed_age_years``; warm-up 0, so the run starts on day 0).
+#: beginning on day 3 (``testing.fixed_onset_day``), a child aged exactly 10 on day 0
+#: (``testing.fixed_age_years``; warm-up 0, so the run starts on day 0).
 FIXED: tuple[str, ...] = (
     *SCENARIO,
     "need.onset_rate_by_age=[0,0,0]",
-    "need.fixed_onset_day=3",
-    "demography.fixed_age_years=10",
+    "testing.fixed_onset_day=3",
+    "testing.fixed_age_years=10",
 )
 
 #: Milestone days worked out by hand (see the test's docstring), by team model.

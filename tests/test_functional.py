@@ -430,9 +430,9 @@ def test_unlimited_capacity_bounds_with_diary_time(team_model: str) -> None:
 
 
 def test_immediate_identification() -> None:
-    """``identification.immediate = true``: every need is identified on its onset day and
-    every Tier 2 need counts as identified early."""
-    r = run(1, "identification.immediate=true")
+    """``testing.immediate_identification = true``: every need is identified on its onset
+    day and every Tier 2 need counts as identified early."""
+    r = run(1, "testing.immediate_identification=true")
     ep = r.episodes
     assert (ep["identification_day"] == ep["onset_day"]).all()
     assert r.summary["early_identification_rate"] == 1.0

@@ -83,7 +83,7 @@ class NaturalHistory:
     ) -> None:
         self.need = cfg.need
         self.support = cfg.support
-        self.immediate = cfg.identification.immediate
+        self.immediate = cfg.testing.immediate_identification
         self.population = population
         self.events = events
         self.rng = onset_rng
