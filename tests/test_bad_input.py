@@ -469,3 +469,20 @@ def test_sweep_job_prints_its_estimate(
     assert err.startswith("job 7: estimate: about ") and err.count("\n") == 1, err
     sim.cli._run(cfg, tmp_path, False, {"job": 7})
     assert capsys.readouterr().err == ""
+
+
+def test_team_model_needs_what_it_organises(tmp_path: Path) -> None:
+    """A core profession must join TACs, and coordination needs structure posts."""
+    _check_cases(
+        [
+            Case(
+                ("area=test", "team_model.core_professions=[teacher]"),
+                ("team_model.core_professions = [teacher]", "teacher is not a profession"),
+            ),
+            Case(
+                ("area=test", "professions.coordinator.per_10k=0"),
+                ("professions.coordinator.per_10k = 0.0", "needs structure posts"),
+            ),
+        ],
+        tmp_path,
+    )
