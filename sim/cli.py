@@ -27,13 +27,14 @@ from sim.config import (
     ConfigError,
     compose,
     estimate_notice,
+    register_resolvers,
     register_schema,
     validate,
 )
 from sim.params import Config
 from sim.report import write_report
 from sim.runner import run_comparison, run_scenario, write_comparison, write_scenario
-from sim.sweep import register_resolvers, run_job
+from sim.sweep import run_job
 
 log = logging.getLogger("sim")
 

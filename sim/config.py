@@ -360,14 +360,20 @@ def _product(*values: Any) -> float:
 
 
 def register_resolvers() -> None:
-    """Arithmetic for configuration files: ``${mul:a,b,...}`` and ``${div:a,b}``.
+    """The resolvers of the configuration files.
 
-    Verification experiments derive model parameters from a few inputs (e.g. the arrival
-    rate of an M/M/c queue from its servers, utilisation and service time).
+    - ``${mul:a,b,...}`` and ``${div:a,b}``: arithmetic. Verification experiments derive
+      model parameters from a few inputs (e.g. the arrival rate of an M/M/c queue from its
+      servers, utilisation and service time).
+    - ``${pid:}``: the process id, used in a sweep folder's name. The value is cached
+      (like Hydra's ``${now:...}``), and Hydra copies the cache into every job's
+      configuration, so all jobs of a sweep agree on the folder.
     """
     for name, fn in (("mul", _product), ("div", lambda a, b: float(a) / float(b))):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
+    if not OmegaConf.has_resolver("pid"):
+        OmegaConf.register_new_resolver("pid", lambda: str(os.getpid()), use_cache=True)
 
 
 def register_schema() -> None:
@@ -1101,9 +1107,7 @@ def _hydra_config(lines: Sequence[str], config_name: str) -> Optional[DictConfig
     None when it cannot be composed here; the task's own errors were reported already,
     and Hydra reports any other itself.
     """
-    from sim.sweep import register_resolvers as register_sweep_resolvers
-
-    register_sweep_resolvers()  # ${pid:} in the sweep folder's name
+    register_resolvers()  # ${pid:} in the sweep folder's name
     try:
         return hydra.compose(
             config_name=config_name, overrides=list(lines), return_hydra_config=True

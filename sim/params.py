@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, Optional
 
+from sim.team_models import REGISTRY
+
 #: The five Every Child Matters outcome domains ([DCSF 2008] para 1.4 and Annex B).
 DOMAINS: tuple[str, ...] = (
     "be_healthy",
@@ -138,13 +140,8 @@ class Range:
 
 
 def team_model_names() -> list[str]:
-    """The team models' names, in the order of ``sim.team_models.REGISTRY``.
-
-    ``REGISTRY`` is the one list of team models; it is imported when this is called (not
-    when this module is), because ``sim.team_models`` imports this module.
-    """
-    from sim.team_models import REGISTRY
-
+    """The team models' names, in the order of ``sim.team_models.REGISTRY``, the one list
+    of team models (the team models import this module only for type hints)."""
     return list(REGISTRY)
 
 

@@ -61,7 +61,6 @@ __all__ = [
     "is_complete",
     "job_params",
     "normalise_overrides",
-    "register_resolvers",
     "report",
     "run_job",
     "write_table",
@@ -69,16 +68,6 @@ __all__ = [
 
 #: Overrides that change neither results nor output bytes (where and how fast jobs run).
 IGNORED_KEYS = frozenset({"progress", "workers", "cluster"})
-
-
-def register_resolvers() -> None:
-    """Register ``${pid:}``, the process id, used in the sweep folder's name.
-
-    The value is cached (like Hydra's ``${now:...}``), and Hydra copies the cache into
-    every job's configuration, so all jobs of a sweep agree on the folder.
-    """
-    if not OmegaConf.has_resolver("pid"):
-        OmegaConf.register_new_resolver("pid", lambda: str(os.getpid()), use_cache=True)
 
 
 def _key(override: str) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sim.params import TeamModelConfig
+from typing import TYPE_CHECKING
+
 from sim.team_models.base import TeamModel
 from sim.team_models.co_located import CoLocated
 from sim.team_models.tac_only import TacOnly
 from sim.team_models.virtual import Virtual
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.params import TeamModelConfig
 
 REGISTRY: dict[str, type[TeamModel]] = {
     CoLocated.name: CoLocated,

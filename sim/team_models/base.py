@@ -28,11 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import TeamModelConfig
-from sim.workforce import Workforce
-
 if TYPE_CHECKING:  # pragma: no cover
     from sim.episodes import Episode
+    from sim.params import TeamModelConfig
+    from sim.workforce import Workforce
 
 #: Given candidate posts, the one that would finish a request's coordination soonest,
 #: or -1 if every one is vacant or off sick (the model's ``soonest_done``).

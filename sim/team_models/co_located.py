@@ -13,8 +13,12 @@ universal staff, who identify more. Capacity is tied to the locality.
 
 from __future__ import annotations
 
-from sim.episodes import Episode
+from typing import TYPE_CHECKING
+
 from sim.team_models.base import Pick, TeamModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
 
 
 class CoLocated(TeamModel):

@@ -10,8 +10,12 @@ missed reviews, each with its own hours.
 
 from __future__ import annotations
 
-from sim.episodes import Episode
+from typing import TYPE_CHECKING
+
 from sim.team_models.base import Pick, TeamModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
 
 
 class TacOnly(TeamModel):

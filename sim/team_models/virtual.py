@@ -14,11 +14,15 @@ another area's covers).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.episodes import Episode
 from sim.team_models.base import Pick, TeamModel
-from sim.workforce import Workforce
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.episodes import Episode
+    from sim.workforce import Workforce
 
 
 class Virtual(TeamModel):
