@@ -160,3 +160,41 @@ def test_experiment_runs_end_to_end(name: str, tmp_path: Path) -> None:
     for p in plots:
         data = p.read_bytes()
         assert data.startswith(PNG) and len(data) > 1000, f"{p.name} is not a PNG plot"
+
+
+def test_drivers_names_what_decides_each_difference(tmp_path: Path) -> None:
+    """``experiments/drivers.py`` moves each team-model parameter the presets set
+    differently to both ends of its range in one team model, and names the one that
+    moves each difference against the baseline most, with the difference at each end."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("drivers", REPO / "experiments" / "drivers.py")
+    assert spec is not None and spec.loader is not None
+    drivers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drivers)
+    differing = drivers.differing_parameters()
+    assert "core_time_share" in differing and "panel_interval_days" not in differing
+    code = drivers.main(
+        [
+            f"out={tmp_path}",
+            "params=core_time_share,advice_multiplier",
+            "area=test",
+            "area.children=2000",
+            "years=1",
+            "warmup_years=0.5",
+            "followup_years=0",
+            "replicates=2",
+        ]
+    )
+    assert code == 0
+    result = json.loads((tmp_path / "drivers.json").read_text())
+    for tm in ("co_located", "virtual"):
+        for metric in drivers.METRICS:
+            rows = result["models"][tm][metric]["parameters"]
+            assert [r["parameter"] for r in rows] and len(rows) == 2
+            assert rows[0]["spread"] >= rows[1]["spread"]
+    text = (tmp_path / "drivers.md").read_text()
+    assert text.count("depends mainly on team_model.") == 2 * len(drivers.METRICS)
+    assert drivers.main(["params=not_a_parameter"]) == 2
