@@ -8,6 +8,7 @@ population lives in :class:`sim.population.Population` arrays. Every post is a
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -64,7 +65,8 @@ class Practitioner(mesa.Agent):
 
     The arrays in :class:`sim.workforce.Workforce` hold the state the weekly dynamics
     update (status, skill, hours); this agent holds what the pathway needs per post:
-    its diary of one-off tasks and the cases it leads.
+    its diary of one-off tasks, which it works (:meth:`work_diary`), and the cases it
+    leads. :class:`sim.diary.Diaries` schedules the diaries on the calendar.
 
     Attributes
     ----------
@@ -84,6 +86,27 @@ class Practitioner(mesa.Agent):
         self.diary_mark = 0.0  # time up to which diary progress is booked
         self.diary_version = 0
         self.leads: set[Episode] = set()
+
+    def work_diary(self, day: float, rate: float) -> tuple[float, int]:
+        """Work the head task of the diary from the last booking up to ``day`` at
+        ``rate`` hours a day; return the hours done and the task's activity index (-1
+        when nothing was worked)."""
+        dt = day - self.diary_mark
+        done, activity = 0.0, -1
+        if dt > 0 and self.diary:
+            head = self.diary[0]
+            done = min(rate * dt, head[0])
+            head[0] -= done
+            activity = head[3]
+        self.diary_mark = day
+        return done, activity
+
+    def head_done(self, day: float, rate: float) -> float:
+        """Day the head task would be finished, working from ``day`` at ``rate`` hours a
+        day (infinity with an empty diary or no time for it)."""
+        if self.diary and rate > 0:
+            return day + self.diary[0][0] / rate
+        return math.inf
 
     @property
     def profession(self) -> str:

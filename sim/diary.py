@@ -147,24 +147,18 @@ class Diaries:
 
     def _schedule(self, pr: Practitioner, day: float) -> None:
         pr.diary_version += 1
-        rate = self.rate[pr.pid]
-        if pr.diary and rate > 0:
-            done = day + pr.diary[0][0] / rate
-            # A task not finished by the end of the week is rescheduled then at the new
-            # week's rate (restart), so an event after that would never count.
-            if done < self.week_end:
-                self.events.schedule(done, ev.TASK, (pr, pr.diary_version))
+        done = pr.head_done(day, self.rate[pr.pid])
+        # A task not finished by the end of the week is rescheduled then at the new
+        # week's rate (restart), so an event after that would never count.
+        if done < self.week_end:
+            self.events.schedule(done, ev.TASK, (pr, pr.diary_version))
 
     def _work(self, pr: Practitioner, day: float) -> None:
         """Book the diary's progress up to ``day`` against its head task."""
-        dt = day - pr.diary_mark
-        if dt > 0 and pr.diary:
-            rate = self.rate[pr.pid]
-            done = min(rate * dt, pr.diary[0][0])
-            pr.diary[0][0] -= done
+        done, activity = pr.work_diary(day, self.rate[pr.pid])
+        if activity >= 0:
             self.hours[pr.pid] -= done
-            self.workforce.used[pr.pid, pr.diary[0][3]] += done
-        pr.diary_mark = day
+            self.workforce.used[pr.pid, activity] += done
 
     def on_task(self, day: float, payload: tuple) -> None:
         """Event handler: the head task of a diary is finished (unless superseded)."""
