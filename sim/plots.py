@@ -6,6 +6,7 @@ Okabe-Ito palette, which colour-blind readers can tell apart; every axis has a u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +18,7 @@ import pandas as pd  # noqa: E402
 
 from sim import metrics as registry  # noqa: E402
 from sim.results import atomic_path  # noqa: E402
-from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
+from sim.summary import STAGES, WORK_ACTIVITIES, mean_ci  # noqa: E402
 from sim.team_models import REGISTRY  # noqa: E402
 
 #: Each team model's colour and plain name, from its class (``sim.team_models``).
@@ -281,56 +282,208 @@ def _grouped_by_area(
     return fig
 
 
-def delay_distribution_figure(
-    episodes: pd.DataFrame, horizon_days: float | None = None
-) -> plt.Figure:
-    """Cumulative share of children supported within each number of days of their need
-    emerging, one line per team model (all replicates pooled).
+@dataclass(frozen=True)
+class WaitCurve:
+    """One team model's line in :func:`delay_distribution_figure`: the numbers it plots.
+
+    Attributes
+    ----------
+    percent : numpy.ndarray
+        Percentages of the children supported, 0 to 100.
+    days : numpy.ndarray
+        For each percentage, the mean over replicates of that percentile of the
+        replicate's waits from need to support (days).
+    median : float
+        The line at 50%: the mean over replicates of each replicate's median wait, the
+        same number as ``delay_days.onset_to_support.median`` in ``summary.json`` when
+        the episodes are the ones it was computed from.
+    ci_low, ci_high : float or None
+        Its 95% t-interval over replicates (None with fewer than two).
+    children : int
+        Children whose wait was measured, all replicates together.
+    replicates : int
+        Replicates with at least one measured wait.
+    """
+
+    percent: np.ndarray
+    days: np.ndarray
+    median: float
+    ci_low: float | None
+    ci_high: float | None
+    children: int
+    replicates: int
+
+
+def wait_curves(episodes: pd.DataFrame) -> dict[str, WaitCurve]:
+    """The lines of :func:`delay_distribution_figure`, by team model.
+
+    The waits are those of ``delay_days.onset_to_support`` (``sim.summary``): days from
+    a need emerging to support starting, over the episodes that are not step-downs and
+    whose support started (completers only). Each replicate's waits give its percentiles;
+    the line is their mean over replicates at each percentage (a quantile average), so
+    it crosses 50% at the mean of the replicates' medians: the key measures' number.
 
     Parameters
     ----------
     episodes : pandas.DataFrame
+        ``episodes.parquet`` or ``episodes_followed.parquet`` (``onset_day``,
+        ``support_start_day``, ``step_down``, ``team_model``, ``replicate``).
+
+    Returns
+    -------
+    dict of str to WaitCurve
+        Team models with at least one measured wait, in their order in ``episodes``.
+    """
+    fresh = episodes[~episodes["step_down"].astype(bool)]
+    d = fresh.assign(delay=fresh["support_start_day"] - fresh["onset_day"]).dropna(subset=["delay"])
+    if "replicate" not in d.columns:
+        d = d.assign(replicate=0)
+    p = np.linspace(0.0, 1.0, 201)
+    out: dict[str, WaitCurve] = {}
+    for m in dict.fromkeys(episodes["team_model"]):
+        sub = d[d["team_model"] == m]
+        waits = [g.to_numpy(dtype=float) for _, g in sub.groupby("replicate")["delay"]]
+        waits = [w for w in waits if len(w)]
+        if not waits:
+            continue
+        st = mean_ci([float(np.median(w)) for w in waits])
+        lo, hi = st["ci95"]
+        out[str(m)] = WaitCurve(
+            p * 100,
+            np.mean([np.quantile(w, p) for w in waits], axis=0),
+            float(st["mean"]),
+            lo,
+            hi,
+            int(sum(len(w) for w in waits)),
+            len(waits),
+        )
+    return out
+
+
+def _days(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.1f}"
+
+
+def delay_distribution_figure(
+    episodes: pd.DataFrame | None = None,
+    horizon_days: float | None = None,
+    curves: dict[str, WaitCurve] | None = None,
+) -> plt.Figure:
+    """Share of the children supported whose wait from need to support was at most each
+    number of days, one line per team model (:func:`wait_curves`).
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame, optional
+        The episodes the key measures' waits were computed from:
+        ``episodes_followed.parquet`` after a follow-up period, else
         ``episodes.parquet`` (needs ``onset_day``, ``support_start_day``, ``step_down``,
-        ``team_model``).
+        ``team_model``; ``replicate`` when there are several).
     horizon_days : float, optional
-        Right end of the axis; by default the 95th percentile of the delays.
+        Right end of the axis; by default the largest 95th percentile of the lines.
+    curves : dict of str to WaitCurve, optional
+        The lines, as :func:`wait_curves` gives them, instead of ``episodes`` (so that a
+        caller can state the numbers the figure draws).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fresh = episodes[~episodes["step_down"].astype(bool)]
-    delay = fresh["support_start_day"] - fresh["onset_day"]
-    d = fresh.assign(delay=delay).dropna(subset=["delay"])
+    if curves is None:
+        if episodes is None:
+            raise ValueError("delay_distribution_figure needs episodes or curves")
+        curves = wait_curves(episodes)
     fig, ax = plt.subplots(figsize=(7.5, 4))
-    models = list(dict.fromkeys(episodes["team_model"]))
     styles = ["-", "--", ":", "-."]
+    models = list(curves)
     for i, m in enumerate(models):
-        x = np.sort(d.loc[d["team_model"] == m, "delay"].to_numpy(dtype=float))
-        if not len(x):
+        c = curves.get(str(m))
+        if c is None:
             continue
-        y = np.arange(1, len(x) + 1) / len(x) * 100
-        med = float(np.median(x))
-        ax.step(
-            x,
-            y,
-            where="post",
+        ci = (
+            ""
+            if c.ci_low is None or c.ci_high is None
+            else f", 95% CI {_days(max(c.ci_low, 0.0))} to {_days(c.ci_high)}"
+        )
+        ax.plot(
+            c.days,
+            c.percent,
             color=colour(m, i),
             linestyle=styles[i % len(styles)],
             linewidth=2,
-            label=f"{label(m)} (median {med:.0f} days, {len(x)} children)",
+            label=f"{label(m)}: median {_days(c.median)} days{ci} ({c.children:,} children)",
         )
-    if horizon_days is None and len(d):
-        horizon_days = float(d["delay"].quantile(0.95))
+        ax.plot([c.median], [50], "o", color=colour(m, i), markersize=5)
+    if horizon_days is None and curves:
+        horizon_days = max(float(np.interp(95, c.percent, c.days)) for c in curves.values())
     if horizon_days:
         ax.set_xlim(0, horizon_days)
     ax.set_ylim(0, 100)
     ax.axhline(50, color="#999999", linewidth=0.8, zorder=0)
     ax.set_xlabel("Days from the need emerging to support starting")
-    ax.set_ylabel("Children supported within that time (%)")
-    ax.set_title("End-to-end wait for support (children who received support)")
+    ax.set_ylabel("Children supported within that\ntime (% of those supported)")
+    ax.set_title(
+        "Wait from need to support, children whose support started (completers only)\n"
+        "(mean of the replicates; dots: the median)"
+    )
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
+    return fig
+
+
+#: The registered shares supported within a number of days of identification.
+WITHIN = tuple(f"time_to_support.supported_within_{d}d" for d in (30, 90, 180))
+
+
+def time_to_support_figure(table: pd.DataFrame) -> plt.Figure:
+    """Grouped bars: the share of identified children supported within 30, 90 and 180
+    days of identification, by team model, with 95% CIs (cut at 0 and 100%).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv`` with ``time_to_support.supported_within_<d>d``
+        rows (shares 0-1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If the table has none of those rows (a run written before they existed).
+    """
+    if not table["metric"].isin(WITHIN).any():
+        raise KeyError("time_to_support.supported_within_<d>d")
+    models = list(dict.fromkeys(table["team_model"]))
+    k = registry.scale(WITHIN[0])
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    width = 0.8 / max(len(models), 1)
+    x = np.arange(len(WITHIN))
+    for i, m in enumerate(models):
+        rows = table[table["team_model"] == m].set_index("metric").reindex(list(WITHIN))
+        err = _clipped_err(rows, k)
+        mean = rows["mean"].astype(float).to_numpy() * k
+        err[1] = np.minimum(err[1], np.nan_to_num(100 - mean))
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            mean,
+            width,
+            yerr=err,
+            capsize=3,
+            color=colour(m, i),
+            label=label(m),
+        )
+    ax.set_xticks(x, [f"within {d} days" for d in (30, 90, 180)])
+    ax.set_xlabel("Time since the need was identified")
+    ax.set_ylabel("Identified children supported (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(
+        "Children supported within 30, 90 and 180 days of identification\n"
+        "(every identified child offered early help counts; 95% CIs)"
+    )
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
     return fig
 
 
