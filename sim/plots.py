@@ -623,17 +623,59 @@ def escalation_figure(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def staff_cost_by_profession(
+    series: pd.DataFrame, hourly_cost: dict[str, float], agency_cost_factor: float, years: float
+) -> pd.DataFrame:
+    """``staff_cost`` split by profession: team model rows, profession columns, £ a year.
+
+    Whole posts, as :func:`sim.costs.staff_costs` counts them: the multi-agency share of
+    every filled post's hours at its profession's hourly cost, agency cover at
+    ``agency_cost_factor`` times it; the mean over replicates, so each row sums to the
+    team model's ``staff_cost`` in ``summary.json``.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        ``series.parquet`` with ``team_model``, ``replicate``, ``profession``,
+        ``offered_permanent_hours`` and ``offered_agency_hours``.
+    hourly_cost : dict
+        Pounds per hour by profession.
+    agency_cost_factor : float
+        Agency cover's hourly cost over a permanent post's.
+    years : float
+        Observed years of the run.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rate = series["profession"].map(hourly_cost).fillna(0.0)
+    cost = (
+        series["offered_permanent_hours"] + series["offered_agency_hours"] * agency_cost_factor
+    ) * rate
+    s = series.assign(cost=cost)
+    if "replicate" not in s.columns:
+        s = s.assign(replicate=0)
+    reps = s.groupby("team_model")["replicate"].nunique()
+    by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
+    return by.div(reps, axis=0) / years
+
+
 def staff_cost_figure(
     table: pd.DataFrame,
     series: pd.DataFrame | None = None,
     hourly_cost: dict[str, float] | None = None,
     years: float | None = None,
+    agency_cost_factor: float = 1.0,
 ) -> plt.Figure:
-    """Staff cost of multi-agency and specialist work a year, by team model.
+    """Staff cost a year (whole posts) by team model, and what it bought.
 
-    With ``series``, ``hourly_cost`` and ``years`` the bars are split by profession
-    (the six costliest; the rest as "other professions"); the error bar is the 95% CI
-    of the total over replicates.
+    Left: ``staff_cost`` with its 95% CI; with ``series``, ``hourly_cost`` and ``years``
+    the bars are split by profession (:func:`staff_cost_by_profession`: the six
+    costliest, the rest as "other professions"). A hatched block on top is
+    ``vacancy_saving``: what the vacant posts would have cost, not part of the cost.
+    Right (when the table has them): ``cost_per_child_supported`` with its 95% CI, each
+    bar labelled with ``children_supported_per_year``.
 
     Parameters
     ----------
@@ -645,6 +687,8 @@ def staff_cost_figure(
         Pounds per hour by profession.
     years : float, optional
         Observed years of the run.
+    agency_cost_factor : float
+        Agency cover's hourly cost over a permanent post's (``workforce``).
 
     Returns
     -------
@@ -652,19 +696,24 @@ def staff_cost_figure(
     """
     rows = _rows(table, "staff_cost")
     models = list(rows.index)
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    per_child = _rows(table, "cost_per_child_supported").reindex(models)
+    supported = _rows(table, "children_supported_per_year").reindex(models)
+    saving = _rows(table, "vacancy_saving").reindex(models)
+    two = per_child["mean"].notna().any()
+    fig, axes = plt.subplots(1, 2 if two else 1, figsize=(11.5 if two else 7.5, 4.2), squeeze=False)
+    ax = axes[0, 0]
     x = np.arange(len(models))
     scale = registry.scale("staff_cost")
-    if series is not None and hourly_cost and years:
-        work = [f"hours_{a}" for a in WORK_ACTIVITIES]
-        s = series.assign(
-            cost=series[work].sum(axis=1) * series["profession"].map(hourly_cost).fillna(0.0)
-        )
-        reps = s.groupby("team_model")["replicate"].nunique() if "replicate" in s else None
-        by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
-        if reps is not None:
-            by = by.div(reps, axis=0)
-        by = by.reindex(models).fillna(0.0) / years
+    mean = rows["mean"].astype(float).to_numpy() * scale
+    split = (
+        series is not None
+        and bool(hourly_cost)
+        and bool(years)
+        and {"offered_permanent_hours", "offered_agency_hours"} <= set(series.columns)
+    )
+    if split and series is not None and hourly_cost and years:
+        by = staff_cost_by_profession(series, hourly_cost, agency_cost_factor, years)
+        by = by.reindex(models).fillna(0.0)
         top = list(by.sum().sort_values(ascending=False).index[:6])
         other = [c for c in by.columns if c not in top]
         parts = [(label(p), by[p]) for p in top]
@@ -678,38 +727,70 @@ def staff_cost_figure(
                 v,
                 0.6,
                 bottom=bottom,
-                color=OKABE_ITO[(j + 0) % len(OKABE_ITO)],
+                color=OKABE_ITO[j % len(OKABE_ITO)],
                 label=name,
                 edgecolor="white",
                 linewidth=0.5,
             )
             bottom += v
-        ax.legend(
-            frameon=False,
-            fontsize=8,
-            bbox_to_anchor=(1.02, 1),
-            loc="upper left",
-            title="Profession",
-            title_fontsize=8,
-        )
         color: str | list[str] = "none"
     else:
         color = [colour(m, i) for i, m in enumerate(models)]
     ax.bar(
         x,
-        rows["mean"].astype(float) * scale,
+        mean,
         0.6,
         yerr=_clipped_err(rows, scale),
         capsize=6,
         color=color,
         ecolor="black",
     )
-    ax.set_xticks(x, [label(m) for m in models])
+    if saving["mean"].notna().any():
+        ax.bar(
+            x,
+            saving["mean"].astype(float).fillna(0.0).to_numpy() * scale,
+            0.6,
+            bottom=mean,
+            color="none",
+            edgecolor="#555555",
+            hatch="///",
+            linewidth=0.8,
+            label="Vacant posts\n(a saving, not\nin the cost)",
+        )
+    ax.set_xticks(x, [label(m).replace(" ", "\n", 1) for m in models], fontsize=8)
     ax.set_ylabel(registry.axis_label("staff_cost"))
-    ax.set_title(
-        "Staff cost of multi-agency and specialist work\n"
-        "(error bars: 95% confidence intervals of the total, cut at zero)"
-    )
+    ax.set_title("Staff cost, whole posts\n(used or not; 95% CIs of the total)", fontsize=10)
+    if split or saving["mean"].notna().any():
+        ax.legend(
+            frameon=False,
+            fontsize=7,
+            bbox_to_anchor=(1.02, 1),
+            loc="upper left",
+            title="Profession" if split else None,
+            title_fontsize=7,
+        )
+    if two:
+        ax2 = axes[0, 1]
+        _metric_bars(ax2, table, "cost_per_child_supported")
+        k2 = registry.scale("cost_per_child_supported")
+        # Above the error bar, or the bar when it has none.
+        tops = (per_child["ci_high"].astype(float).fillna(per_child["mean"]) * k2).to_numpy()
+        for i, (top_, n) in enumerate(zip(tops, supported["mean"].astype(float), strict=True)):
+            if np.isnan(top_) or np.isnan(n):
+                continue
+            ax2.annotate(
+                f"{n:,.0f} children\nsupported a year",
+                (i, top_),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+        ax2.set_ylim(top=ax2.get_ylim()[1] * 1.25)
+        ax2.set_title("What it bought: cost per child supported\n(95% CIs)", fontsize=10)
+    fig.suptitle("Staff cost of multi-agency and specialist work, a year", fontsize=11)
+    fig.tight_layout()
     return fig
 
 
