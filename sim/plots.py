@@ -32,29 +32,49 @@ STAGE_LABELS = {s: text.replace(" → ", "\n→ ") for s, text in registry.STAGE
 
 #: The registered family of utilisation metrics (``sim.metrics``).
 UTILISATION = "utilisation.<profession>"
+#: Utilisation from which a profession is saturated: with 95% or more of its
+#: multi-agency hours in use its queue grows without limit, and the report warns.
+SATURATED = 0.95
 
 
 def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
-    """Heatmap of utilisation shares (profession rows x team model columns, 0-1)."""
+    """Heatmap of utilisation shares (profession rows x team model columns, 0-1); cells
+    at :data:`SATURATED` or more are outlined."""
+    from matplotlib.patches import Rectangle
+
     values = grid.to_numpy(dtype=float)
     k = registry.scale(UTILISATION)
     fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(labels), 0.4 * len(grid) + 1.5))
     im = ax.imshow(values * k, cmap="cividis", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
+    full = False
     for (r, c), v in np.ndenumerate(values):
         if not np.isnan(v):
+            # A share just under the threshold is not rounded up to it.
+            text = f"{v * k:.1f}%" if SATURATED - 0.005 <= v < SATURATED else f"{v * k:.0f}%"
             ax.text(
                 c,
                 r,
-                f"{v * k:.0f}%",
+                text,
                 ha="center",
                 va="center",
                 color="white" if v < 0.6 else "black",
                 fontsize=8,
+                fontweight="bold" if v >= SATURATED else "normal",
             )
+            if v >= SATURATED:
+                full = True
+                ax.add_patch(
+                    Rectangle(
+                        (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="#D55E00", linewidth=2.5
+                    )
+                )
     fig.colorbar(im, ax=ax, label=registry.axis_label(UTILISATION))
-    ax.set_title("Workforce utilisation by profession")
+    ax.set_title(
+        "Workforce utilisation by profession"
+        + (f"\n(outlined: {SATURATED * k:.0f}% or more, saturated)" if full else "")
+    )
     return fig
 
 
@@ -797,7 +817,9 @@ def staff_cost_figure(
 def utilisation_by_metrics_figure(table: pd.DataFrame) -> plt.Figure:
     """Heatmap of utilisation by profession from ``utilisation.<profession>`` rows.
 
-    Used when the weekly series is not at hand (sweeps).
+    The values are the table's: the mean over replicates of each replicate's
+    utilisation, as ``summary.json`` holds it (the report's figure and its warning about
+    saturated professions read the same numbers); in a sweep table pooled over jobs.
 
     Parameters
     ----------
