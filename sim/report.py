@@ -1,16 +1,21 @@
 """A self-contained HTML report of a run or sweep folder.
 
 ``python -m sim.report <folder>`` reads what a run wrote (``summary.json``,
-``episodes.parquet``, ``series.parquet``, ``run.json``; ``comparison`` blocks in compare
-mode) or what a sweep wrote (``sweep.parquet``, or its job folders when the sweep's table
+``episodes.parquet``, ``episodes_followed.parquet`` after a follow-up period,
+``series.parquet``, ``run.json``; ``comparison`` blocks in compare mode) or what a sweep
+wrote (``sweep.parquet``, or its job folders when the sweep's table
 was never written), through :func:`sim.results.load`, and writes
 ``<folder>/report.html``: one file with its figures (PNG, base64) and styles embedded,
 which opens offline and makes no network request, so it can be e-mailed or put on a
 shared drive as it is.
 
 The report has headline findings in plain language, each with its 95% confidence
-interval; figures with captions; the scenario's assumptions; and an appendix listing the
-configuration. Every number is computed from the folder's files.
+interval (in a comparison, the paired difference from the baseline); a table of the key
+measures; figures with captions; the scenario's assumptions; and an appendix listing the
+configuration. Every number is computed from the folder's files, and a figure of a
+quantity in the table is drawn from the data the table's number came from, so both give
+the same number. Waits are headlined by measures that count every identified child
+(shares supported within 30, 90 and 180 days, the survival-curve median).
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ import inspect
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +94,20 @@ class Metric:
         return registry.axis_label(self.name, scaled=self.kind != "pounds")
 
 
+def _within(days: int) -> Metric:
+    return Metric(
+        f"time_to_support.supported_within_{days}d",
+        "share",
+        f"Under {{tm}}, {{v}} of identified children offered early help were supported "
+        f"within {days} days of identification ({{ci}}).",
+        f"Under {{tm}}, {{n}} {{dir}} identified children offered early help were supported "
+        f"within {days} days of identification ({{ci}}) than under {{base}}.",
+        "more",
+        "fewer",
+        f"the share of identified children supported within {days} days",
+    )
+
+
 KEY_METRICS: tuple[Metric, ...] = (
     Metric(
         "early_identification_rate",
@@ -101,15 +120,31 @@ KEY_METRICS: tuple[Metric, ...] = (
         "fewer",
         "the share of children identified before their needs escalated",
     ),
+    _within(30),
+    _within(90),
+    _within(180),
+    Metric(
+        "time_to_support.median_days",
+        "days",
+        "Under {tm}, the median time from identification to support, from the survival "
+        "curve that counts children still waiting, was {v} ({ci}).",
+        "Under {tm}, the median time from identification to support, from the survival "
+        "curve that counts children still waiting, was {n} {dir} ({ci}) than under {base}.",
+        "longer",
+        "shorter",
+        "the median time from identification to support",
+    ),
     Metric(
         "delay_days.onset_to_support.median",
         "days",
-        "Under {tm}, the median wait from a need emerging to support starting was {v} ({ci}).",
-        "Under {tm}, the median wait from a need emerging to support starting was "
-        "{n} {dir} ({ci}) than under {base}.",
+        "Under {tm}, among children whose support started (completers only), the median "
+        "wait from a need emerging to support starting was {v} ({ci}).",
+        "Under {tm}, among children whose support started (completers only), the median "
+        "wait from a need emerging to support starting was {n} {dir} ({ci}) than under "
+        "{base}.",
         "longer",
         "shorter",
-        "the median wait from a need emerging to support starting",
+        "the median wait from a need emerging to support starting (completers only)",
     ),
     Metric(
         "escalation_rate",
@@ -206,7 +241,7 @@ def fmt_size(kind: str, x: float) -> str:
 def fmt_ci_level(kind: str, lo: float | None, hi: float | None) -> str:
     """``95% CI 19% to 75%`` (or why there is none)."""
     if lo is None or hi is None:
-        return "no confidence interval: fewer than two replicates"
+        return "no confidence interval: fewer than two replicates had a value"
     if kind == "share":
         # A share lies in [0, 1]; the t-interval is not, with few replicates.
         lo, hi = max(lo, 0.0), min(hi, 1.0)
@@ -223,7 +258,7 @@ def fmt_ci_diff(
     fewer to 7 more`` when it includes no difference.
     """
     if lo is None or hi is None:
-        return "no confidence interval: fewer than two replicates"
+        return "no confidence interval: fewer than two replicates had a value"
     if lo >= 0 or hi <= 0:
         a, b = sorted((abs(lo), abs(hi)))
         if mean < 0:
@@ -329,43 +364,88 @@ def sweep_stats(data: RunData, param: str, metrics: Sequence[str]) -> pd.DataFra
 
 
 # ------------------------------------------------------------------ findings
-def findings(data: RunData) -> list[str]:
-    """Headline findings in plain language, each with its 95% confidence interval."""
-    out: list[str] = []
+def _stat(d: Mapping[str, Any] | None) -> tuple[float | None, float | None, float | None, int]:
+    """Mean, interval and n of a ``{mean, ci95, n}`` block (Nones when there is none)."""
+    if not d:
+        return None, None, None, 0
+    lo, hi = (list(d.get("ci95") or []) + [None, None])[:2]
+    return _none(d.get("mean")), _none(lo), _none(hi), int(d.get("n") or 0)
+
+
+def _replicate_count(data: RunData) -> int | None:
+    """Replicates of each team model in a run folder (None for a sweep)."""
+    reps = data.replicates
+    if data.kind == "sweep" or reps.empty or "team_model" not in reps.columns:
+        return None
+    return int(reps.groupby("team_model").size().max())
+
+
+def _coverage(name: str, n: int, total: int | None, pairs: bool = False) -> str:
+    """A sentence when only ``n`` of ``total`` replicates (or pairs) had a value."""
+    if total is None or not 0 < n < total:
+        return ""
+    what = "pairs of replicates" if pairs else "replicates"
+    text = f" Only {n} of {total} {what} had a value"
+    if name == "time_to_support.median_days":
+        text += (
+            ": in the others fewer than half of these children were supported by the end "
+            "of the run, so they have no median"
+        )
+    return text + "."
+
+
+def finding_groups(data: RunData) -> list[tuple[str, list[str]]]:
+    """Headline findings in groups: in a comparison one group for each team model
+    against the baseline (heading, sentences); else one group without a heading."""
+    from sim.plots import label
+
     if data.kind == "compare" and data.baseline:
+        total = _replicate_count(data)
+        groups = []
         for tm in data.team_models:
             if tm == data.baseline:
                 continue
+            out: list[str] = []
             for m in KEY_METRICS:
                 d = data.diffs.get(tm, {}).get(m.name)
                 if not d:
                     continue
-                lo, hi = (list(d.get("ci95") or []) + [None, None])[:2]
-                out.append(difference_sentence(m, tm, data.baseline, d.get("mean"), lo, hi))
-        return out
+                mean, lo, hi, n = _stat(d)
+                out.append(
+                    difference_sentence(m, tm, data.baseline, mean, lo, hi)
+                    + _coverage(m.name, n, total, pairs=True)
+                )
+            groups.append((f"{label(tm)} against {label(data.baseline)}", out))
+        return groups
     if data.kind == "sweep":
-        return _sweep_findings(data)
+        return [("", _sweep_findings(data))]
     tm = data.team_models[0]
+    total = _replicate_count(data)
     t = data.table.set_index("metric")
+    out = []
     for m in KEY_METRICS:
         if m.name in t.index:
             r = t.loc[m.name]
             out.append(
                 level_sentence(m, tm, _none(r["mean"]), _none(r["ci_low"]), _none(r["ci_high"]))
+                + _coverage(m.name, int(_none(r["n"]) or 0), total)
             )
     util = t[t.index.str.startswith("utilisation.")]["mean"].dropna()
     if len(util):
         prof = str(util.idxmax())
         r = t.loc[prof]
-        from sim.plots import label
-
         ci = fmt_ci_level("share", _none(r["ci_low"]), _none(r["ci_high"]))
         out.append(
             f"The busiest profession was {label(prof.split('.', 1)[1]).lower()}, "
             f"using {fmt_level('share', r['mean'])} of the hours they had for "
             f"multi-agency work ({ci})."
         )
-    return out
+    return [("", out)]
+
+
+def findings(data: RunData) -> list[str]:
+    """Headline findings in plain language, each with its 95% confidence interval."""
+    return [text for _, group in finding_groups(data) for text in group]
 
 
 def _none(x: Any) -> float | None:
@@ -379,14 +459,40 @@ def _param_label(param: str) -> str:
     return f"{words} ({head.replace('.', ' ')})" if head else words
 
 
+#: Measures whose change across a swept parameter the findings state: the headline
+#: delay measures (every identified child counted).
+SWEEP_FINDINGS = (
+    "early_identification_rate",
+    "time_to_support.supported_within_90d",
+    "time_to_support.median_days",
+)
+#: Measures drawn against each swept parameter.
+SWEEP_PANELS = (
+    "early_identification_rate",
+    "time_to_support.supported_within_30d",
+    "time_to_support.supported_within_90d",
+    "time_to_support.median_days",
+    "escalation_rate",
+    "staff_cost",
+)
+
+
+def _sweep_measures(data: RunData, wanted: Sequence[str]) -> list[str]:
+    """The measures of ``wanted`` the sweep table has; a table written before the
+    time-to-support measures existed gets the completer-only median instead."""
+    cols = set(data.sweep.columns) if data.sweep is not None else set()
+    names = [m for m in wanted if m in cols]
+    if not any(m.startswith("time_to_support.") for m in names):
+        old = "delay_days.onset_to_support.median"
+        if old in cols:
+            names.insert(1 if names[:1] == ["early_identification_rate"] else 0, old)
+    return names
+
+
 def _sweep_findings(data: RunData) -> list[str]:
 
     out = []
-    names = [
-        m
-        for m in ("early_identification_rate", "delay_days.onset_to_support.median")
-        if data.sweep is not None and m in data.sweep.columns
-    ]
+    names = _sweep_measures(data, SWEEP_FINDINGS)
     for p in data.params:
         stats = sweep_stats(data, p, names)
         if stats.empty:
@@ -403,7 +509,10 @@ def _sweep_findings(data: RunData) -> list[str]:
                     (
                         fmt_level(m.kind, _none(r[name + ".mean"])),
                         fmt_ci_level(
-                            m.kind, _none(r[name + ".ci_low"]), _none(r[name + ".ci_high"])
+                            m.kind,
+                            # every measure stated here is non-negative
+                            None if (lo := _none(r[name + ".ci_low"])) is None else max(lo, 0.0),
+                            _none(r[name + ".ci_high"]),
                         ),
                     )
                     for r in (a, b)
@@ -426,23 +535,56 @@ def _sweep_findings(data: RunData) -> list[str]:
 # ------------------------------------------------------------------ figures
 @dataclass
 class Figure:
-    """One figure of the report: a title, PNG bytes, alt text and a caption."""
+    """One figure of the report: a title, PNG bytes, alt text and a caption.
+
+    ``values`` holds numbers the figure states, by team model, where a check needs them
+    (the median of each line of the wait for support).
+    """
 
     title: str
     png: bytes
     caption: str
+    values: dict[str, float] = field(default_factory=dict)
 
 
-def _figure(title: str, build: Callable[[], Any], caption: str) -> Figure | None:
+def _figure(
+    title: str,
+    build: Callable[[], Any],
+    caption: str,
+    values: Callable[[], dict[str, float]] | None = None,
+) -> Figure | None:
     from sim.plots import png_bytes
 
     try:
         fig = build()
+        numbers = values() if values is not None else {}
     except (KeyError, ValueError, IndexError):
         # A figure whose data the folder lacks (an older or partial run) is left out;
         # the report says so in the figure list instead of failing.
         return None
-    return Figure(title, png_bytes(fig), caption)
+    return Figure(title, png_bytes(fig), caption, numbers)
+
+
+#: Episodes after the follow-up period (``sim.runner``), when the run had one.
+FOLLOWED = "episodes_followed.parquet"
+
+
+def wait_episodes(data: RunData) -> tuple[pd.DataFrame | None, bool]:
+    """The episodes the key measures' waits were computed from, and whether they are the
+    followed ones.
+
+    After a follow-up period the delay metrics of ``summary.json`` come from the
+    episodes as they stood at the end of the follow-up (``episodes_followed.parquet``);
+    without one, from ``episodes.parquet``. A figure of the same quantity reads the same
+    table, so that its numbers are the table's.
+    """
+    path = data.folder / FOLLOWED
+    if path.is_file():
+        try:
+            return pd.read_parquet(path), True
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise ReportError(f"{path} could not be read as Parquet ({exc}).") from None
+    return data.episodes, False
 
 
 def _best(data: RunData, metric: str, highest: bool = True) -> str | None:
@@ -481,43 +623,87 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
     if data.kind != "sweep":
         figs.append(
             _figure(
-                "Stage-by-stage delays",
-                lambda: plots.delay_figure(data.table),
-                "How many days each step of the pathway took for the typical (median) child: "
-                "from a need emerging to a practitioner noticing it, to a Common Assessment "
-                "Framework (CAF) assessment being completed, to the Team Around the Child "
-                "(TAC) meeting, to support starting. The last two groups are the whole "
-                "journey and the wait for TAC members to be allocated. Shorter bars are "
-                "better; thin lines show 95% confidence intervals.",
+                "Children supported within 30, 90 and 180 days",
+                lambda: plots.time_to_support_figure(data.table),
+                "Of the children identified in the observed years and offered early help, "
+                "the percentage whose support had started within 30, 90 and 180 days of "
+                "being identified. Every such child counts: a case that closed before "
+                "support started counts as not supported, and a child still waiting when "
+                "the run ended counts as not yet supported (the Aalen-Johansen estimate). "
+                "Higher is better; thin lines show 95% confidence intervals. These are the "
+                "numbers of the key measures table.",
             )
         )
-        if data.episodes is not None:
+        figs.append(
+            _figure(
+                "Stage-by-stage delays",
+                lambda: plots.delay_figure(data.table),
+                "How many days each step of the pathway took for the typical (median) child "
+                "among those who completed it: from a need emerging to a practitioner "
+                "noticing it, to a Common Assessment Framework (CAF) assessment being "
+                "completed, to the Team Around the Child (TAC) meeting, to support "
+                "starting. The last two groups are the whole journey and the wait for TAC "
+                "members to be allocated. Completers only: children still waiting, or whose "
+                "case closed first, are left out, which makes the waits look shorter where "
+                "more children are left waiting. Shorter bars are better; thin lines show "
+                "95% confidence intervals.",
+            )
+        )
+        episodes, followed = wait_episodes(data)
+        try:
+            curves = plots.wait_curves(episodes) if episodes is not None else {}
+        except KeyError:  # episodes of an older run, without the columns
+            curves = {}
+        if curves:
+            source = (
+                "The needs that emerged in the observed years are followed to the end of "
+                "the follow-up years (episodes_followed.parquet), the same episodes as the "
+                "key measures table, so that waits ending after the observed years count."
+                if followed
+                else "The episodes are those of the observed years (episodes.parquet), as in "
+                "the key measures table."
+            )
             figs.append(
                 _figure(
-                    "End-to-end wait for support",
-                    lambda: plots.delay_distribution_figure(data.episodes),
-                    "Each line rises as more children start receiving support. Read across "
-                    "from 50% to find the median wait; a line further to the left means "
-                    "children were supported sooner. Only children who received support "
-                    "before the run ended are counted, all replicates together; the axis "
-                    "stops at the 95th percentile so that a few very long waits do not "
-                    "squash the picture.",
+                    "Wait from need to support (completers only)",
+                    functools.partial(plots.delay_distribution_figure, curves=curves),
+                    "Among the children whose support started, each line rises as more of "
+                    "them have started; a line further to the left means children were "
+                    "supported sooner. " + source + " Each line averages the replicates "
+                    "(at each percentage, the mean of the replicates' waits), so it crosses "
+                    "50% (the dot) at the median wait of the key measures table, the mean "
+                    "of the replicates' medians; the legend gives it with its 95% "
+                    "confidence interval. Children still waiting or whose case closed "
+                    "first are not in this figure (completers only); the shares supported "
+                    "within 30, 90 and 180 days count them. The axis stops at the 95th "
+                    "percentile so that a few very long waits do not squash the picture.",
+                    lambda: {m: c.median for m, c in curves.items()},
                 )
             )
         else:
-            missing.append("End-to-end wait for support (episodes.parquet is missing)")
-        if data.series is not None:
-            figs.append(
-                _figure(
-                    "Utilisation by profession",
-                    lambda: plots.utilisation_figure(data.series),
-                    "Each square shows how much of the time a profession had set aside for "
-                    "multi-agency work was actually used, over the whole observed period. "
-                    "Dark squares mean spare time; light squares mean the profession was close "
-                    "to full, which is where queues form. Blank rows are professions with no "
-                    "time set aside for multi-agency work.",
+            missing.append(
+                "Wait from need to support ("
+                + (
+                    "episodes.parquet is missing"
+                    if episodes is None
+                    else "no child's support started, or the episodes lack its columns"
                 )
+                + ")"
             )
+        figs.append(
+            _figure(
+                "Utilisation by profession",
+                lambda: plots.utilisation_by_metrics_figure(data.table),
+                "Each square shows how much of the time a profession had set aside for "
+                "multi-agency work was actually used, over the whole observed period (the "
+                "mean over replicates, as in summary.json). Dark "
+                "squares mean spare time; light squares mean the profession was close to "
+                "full, which is where queues form; an outlined square is 95% or more, where "
+                "its queue grows without limit. Professions with no time set aside for "
+                "multi-agency work are not shown.",
+            )
+        )
+        if data.series is not None:
             figs.append(
                 _figure(
                     "Queues and caseloads over time",
@@ -531,7 +717,7 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
                 )
             )
         else:
-            missing.append("Utilisation, queues and caseloads (series.parquet is missing)")
+            missing.append("Queues and caseloads (series.parquet is missing)")
     else:
         if any(data.table["metric"].str.startswith("utilisation.")):
             figs.append(
@@ -540,7 +726,8 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
                     lambda: plots.utilisation_by_metrics_figure(data.table),
                     "Each square shows how much of the time a profession had set aside for "
                     "multi-agency work was used, averaged over every job and replicate of "
-                    "the sweep. Light squares mean the profession was close to full.",
+                    "the sweep. Light squares mean the profession was close to full; an "
+                    "outlined square is 95% or more, where its queue grows without limit.",
                 )
             )
         missing.append(
@@ -576,13 +763,7 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
     if data.kind == "sweep":
         panels = [
             (m, registry.axis_label(m, width=26), registry.scale(m))
-            for m in (
-                "early_identification_rate",
-                "delay_days.onset_to_support.median",
-                "escalation_rate",
-                "staff_cost",
-            )
-            if data.sweep is not None and m in data.sweep.columns
+            for m in _sweep_measures(data, SWEEP_PANELS)
         ]
         for p in data.params:
             stats = sweep_stats(data, p, [m for m, _, _ in panels])
@@ -713,11 +894,22 @@ def assumptions(data: RunData) -> tuple[list[str], str]:
         "uncertainty in the parameters. Intervals of levels that cannot be negative are "
         "shown cut at zero (summary.json keeps the uncut values); intervals of "
         "differences are not cut.",
-        "Delays count only children who reached both ends of a stage before the run "
-        "ended; children still waiting are left out, which shortens delays in short runs.",
+        "The shares supported within 30, 90 and 180 days of identification and the "
+        "median time from identification to support count every child identified in the "
+        "observed years and offered early help: a case that closed before support "
+        "started counts as not supported (a competing event), and a child still waiting "
+        "when the run ended counts as waiting until then (censored). The median comes "
+        "from the survival curve (Kaplan-Meier) and counts children still waiting; a "
+        "replicate in which fewer than half were supported by the end has none.",
+        "Stage delays, and the median wait from a need emerging to support starting, are "
+        "over completers only: children who reached both ends of the stage before the "
+        "run ended. Children still waiting, or whose case closed first, are left out, "
+        "which shortens these delays where many are left waiting; their labels say "
+        "'completers only'.",
         "Utilisation counts hours worked on multi-agency and specialist tasks against the "
         "hours each profession has for them; hours beyond that are not counted as worked "
-        "(they appear as unmet demand).",
+        "(they appear as unmet demand). From 95% a profession's queue grows without "
+        "limit.",
         "Staff cost counts only multi-agency and specialist work, at each profession's "
         "hourly cost in the configuration below.",
         "Most behavioural parameters (how fast needs emerge, escalate and resolve; how "
@@ -762,6 +954,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: .75rem; overflow-x: auto;
       font-size: .8rem; line-height: 1.35; }
 .note { color: #555; font-size: .9rem; }
+td.diff { background: #f7f9fb; }
 @media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
 """
 
@@ -770,7 +963,17 @@ def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+def _signed(kind: str, x: float) -> str:
+    """A difference as a bare signed number in the table's unit (``+2.8``, ``−£12k``)."""
+    text = _num(kind, abs(x), True)
+    if text.strip("0.£k m") == "":
+        return text
+    return ("+" if x > 0 else "\u2212") + text
+
+
 def _levels_table(data: RunData) -> str:
+    """The key measures: each team model's mean with its 95% CI and, in a comparison,
+    each team model's paired difference from the baseline with its CI."""
     from sim.plots import label
 
     t = data.table
@@ -781,7 +984,25 @@ def _levels_table(data: RunData) -> str:
     else:
         keys = data.team_models
         names = [label(k) for k in keys]
-    head = "".join(f"<th scope='col'>{_e(n)}</th>" for n in names)
+    base = data.baseline if data.kind == "compare" else None
+    others = [k for k in keys if base and k != base and data.diffs.get(k)]
+    total = _replicate_count(data)
+    if others and base:
+        head = (
+            "<tr><th scope='col' rowspan='2'>Measure</th>"
+            f"<th scope='colgroup' colspan='{len(keys)}'>Mean (95% CI below)</th>"
+            f"<th scope='colgroup' colspan='{len(others)}'>Difference from "
+            f"{_e(label(base))}, replicate by replicate (95% CI below)</th></tr><tr>"
+            + "".join(f"<th scope='col'>{_e(n)}</th>" for n in names)
+            + "".join(f"<th scope='col'>{_e(label(k))}</th>" for k in others)
+            + "</tr>"
+        )
+    else:
+        head = (
+            "<tr><th scope='col'>Measure (mean; 95% CI below)</th>"
+            + "".join(f"<th scope='col'>{_e(n)}</th>" for n in names)
+            + "</tr>"
+        )
     body = []
     for m in KEY_METRICS:
         cells = []
@@ -802,13 +1023,45 @@ def _levels_table(data: RunData) -> str:
                     f"{_e(_num(m.kind, hi, True))}</span>"
                 )
             )
+            n = int(_none(r0["n"]) or 0)
+            if total is not None and 0 < n < total:
+                ci += f"<br><span class='note'>{n} of {total} replicates</span>"
             mean = _none(r0["mean"])
             value = "n/a" if mean is None else _num(m.kind, mean, True)
             cells.append(f"<td class='num'>{_e(value)}{ci}</td>")
+        for k in others:
+            mean, lo, hi, n = _stat(data.diffs.get(k, {}).get(m.name))
+            if mean is None:
+                cells.append("<td class='num diff'>–</td>")
+                continue
+            value = _e(_signed(m.kind, mean))
+            ci = ""
+            if lo is not None and hi is not None:
+                ci = (
+                    f"<br><span class='note'>{_e(_signed(m.kind, lo))} to "
+                    f"{_e(_signed(m.kind, hi))}</span>"
+                )
+                if lo > 0 or hi < 0:
+                    value = f"<strong>{value}</strong>"
+            if total is not None and 0 < n < total:
+                ci += f"<br><span class='note'>{n} of {total} pairs</span>"
+            cells.append(f"<td class='num diff'>{value}{ci}</td>")
         body.append(f"<tr><th scope='row'>{_e(m.short)}</th>{''.join(cells)}</tr>")
-    return (
-        f"<table><thead><tr><th scope='col'>Measure (mean; 95% CI below)</th>{head}"
-        f"</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    notes = [
+        "Supported within 30, 90 and 180 days, and the median time from identification to "
+        "support: every child identified in the observed years and offered early help "
+        "counts, including those whose case closed before support (as not supported) and "
+        "those still waiting at the end. 'Completers only': children whose support "
+        "started; those still waiting or closed first are left out."
+    ]
+    if others:
+        notes.append(
+            "Differences are paired: replicate r of each team model ran from the same "
+            "seed. Differences of percentages are in percentage points. Bold: the 95% "
+            "interval excludes no difference."
+        )
+    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>" + "".join(
+        f"<p class='note'>{_e(n)}</p>" for n in notes
     )
 
 
@@ -874,10 +1127,12 @@ def build_report(folder: Path | str) -> str:
         "<link rel='icon' href='data:,'>",
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1><p class='lede'>{_e(lede)}</p>",
-        "<h2 id='findings'>Headline findings</h2><ul class='findings'>",
-        *[f"<li>{_e(s)}</li>" for s in findings(data)],
-        "</ul>",
+        "<h2 id='findings'>Headline findings</h2>",
     ]
+    for heading, group in finding_groups(data):
+        if heading:
+            parts.append(f"<h3>{_e(heading)}</h3>")
+        parts += ["<ul class='findings'>", *[f"<li>{_e(s)}</li>" for s in group], "</ul>"]
     if data.kind != "sweep" or len(data.team_models) > 1 or data.table["area"].nunique() > 1:
         parts += ["<h3>Key measures</h3>", _levels_table(data)]
     parts.append("<h2 id='figures'>Figures</h2>")

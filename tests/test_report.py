@@ -26,18 +26,35 @@ from conftest import REPO, merge_overrides, run_cli
 
 from sim.collect import main as collect_main
 from sim.config import compose, validate
+from sim.plots import wait_curves
 from sim.report import (
     KEY_METRICS,
     ReportError,
     build_report,
     difference_sentence,
+    figures,
     findings,
     load,
     main,
+    wait_episodes,
     write_report,
 )
 from sim.runner import run_comparison, write_comparison, write_scenario
 from sim.summary import flatten
+
+#: Key measures, each with a finding of its own.
+FINDING_METRICS = list(KEY_METRICS)
+#: Figures of a run folder's report.
+FIGURE_TITLES = (
+    "Early identification",
+    "Children supported within 30, 90 and 180 days",
+    "Stage-by-stage delays",
+    "Wait from need to support (completers only)",
+    "Utilisation by profession",
+    "Queues and caseloads over time",
+    "Escalation to specialist services",
+    "Staff cost",
+)
 
 #: Where browser tests leave screenshots for CI to keep (ignored by git).
 ARTIFACTS = REPO / "test-artifacts"
@@ -146,21 +163,14 @@ def test_compare_report(compare_report: Path) -> None:
     text = compare_report.read_text(encoding="utf-8")
     _check_self_contained(text)
     findings = re.findall(r"<li>(Under [^<]*)</li>", text)
-    assert len(findings) == 2 * len(KEY_METRICS), findings
+    assert len(findings) == 2 * len(FINDING_METRICS), findings
     for f in findings:
         assert "95% CI" in f and "than under TAC-only processes" in f, f
-    for title in (
-        "Early identification",
-        "Stage-by-stage delays",
-        "End-to-end wait for support",
-        "Utilisation by profession",
-        "Queues and caseloads over time",
-        "Escalation to specialist services",
-        "Staff cost",
-    ):
+    assert "<h3>Co-located teams against TAC processes only</h3>" in text
+    for title in FIGURE_TITLES:
         assert f"{title}" in text, f"figure '{title}' missing"
-    assert len(_images(text)) == 7
-    assert text.count("<figcaption>") == 7
+    assert len(_images(text)) == len(FIGURE_TITLES)
+    assert text.count("<figcaption>") == len(FIGURE_TITLES)
     assert "Assumptions of this scenario" in text and "Team model mechanisms" in text
     assert "Appendix: configuration" in text and "member_hours_per_week" in text
 
@@ -171,7 +181,7 @@ def test_single_report_findings(report_folders: dict[str, Path]) -> None:
     data = load(report_folders["single"])
     assert data.kind == "single" and data.team_models == ["tac_only"]
     found = findings(data)
-    assert len(found) == len(KEY_METRICS) + 1, found
+    assert len(found) == len(FINDING_METRICS) + 1, found
     assert (
         found[0].startswith("Under TAC-only processes, ")
         and "% of children with emerging needs" in found[0]
@@ -307,6 +317,56 @@ def test_report_in_browser(compare_report: Path) -> None:
             browser.close()
     assert not outside, f"requests left the machine: {outside}"
     assert not errors, f"console errors: {errors}"
-    assert len(decoded) == 7
+    assert len(decoded) == len(FIGURE_TITLES)
     for alt, w, h in decoded:
         assert w > 0 and h > 0, f"image '{alt}' did not decode"
+
+
+def _table_mean(data, metric: str, tm: str) -> float:  # noqa: ANN001 - RunData
+    t = data.table
+    return float(t[(t["metric"] == metric) & (t["team_model"] == tm)]["mean"].iloc[0])
+
+
+def test_headline_delay_measures_with_paired_differences(compare_report: Path) -> None:
+    """The key measures table and the findings give the shares supported within 30, 90
+    and 180 days of identification and the survival-curve median, each with its CI and
+    its paired difference from the baseline with its CI; the completer-only median is
+    shown under its label."""
+    text = compare_report.read_text(encoding="utf-8")
+    table = text[text.index("<h3>Key measures</h3>") : text.index("<h2 id='figures'>")]
+    assert "Difference from TAC processes only, replicate by replicate" in table
+    for days in (30, 90, 180):
+        assert f"Supported within {days} days of identification (%)" in table
+        said = [f for f in findings(load(compare_report.parent)) if f"within {days} days" in f]
+        assert len(said) == 2 and all("95% CI" in f for f in said), said
+    assert "Median wait, identification → support (survival curve) (days)" in table
+    assert "Median delay (completers only): need emerges → support starts (days)" in table
+    rows = re.findall(r"<tr><th scope='row'>.*?</tr>", table)
+    assert len(rows) == len(KEY_METRICS)
+    for row in rows:
+        # Three levels and two differences, each a number with its interval below.
+        assert len(re.findall(r"<td class='num( diff)?'>", row)) == 5, row
+        assert row.count("<span class='note'>") >= 5, row
+
+
+def test_wait_figure_and_table_give_one_median(report_folders: dict[str, Path]) -> None:
+    """The figure of the wait from need to support plots the episodes the table's
+    median came from (the followed ones after a follow-up), so each line's median is the
+    key measures' delay_days.onset_to_support.median, and its caption says so."""
+    for kind in ("compare", "single"):
+        data = load(report_folders[kind])
+        episodes, followed = wait_episodes(data)
+        assert followed and (report_folders[kind] / "episodes_followed.parquet").is_file()
+        figure = next(f for f in figures(data)[0] if f.title.startswith("Wait from need"))
+        assert "episodes_followed.parquet" in figure.caption
+        assert sorted(figure.values) == sorted(data.team_models)
+        name = "delay_days.onset_to_support.median"
+        for tm, median in figure.values.items():
+            assert median == pytest.approx(_table_mean(data, name, tm), rel=1e-12), tm
+        # The episodes of the observed years alone give other medians: the check above
+        # tells the two tables apart.
+        assert data.episodes is not None
+        window = wait_curves(data.episodes)
+        assert any(abs(window[tm].median - _table_mean(data, name, tm)) > 1e-6 for tm in window), (
+            "the follow-up changed no median; the run cannot tell the tables apart"
+        )
