@@ -15,7 +15,8 @@ measures; figures with captions; the scenario's assumptions; and an appendix lis
 configuration. Every number is computed from the folder's files, and a figure of a
 quantity in the table is drawn from the data the table's number came from, so both give
 the same number. Waits are headlined by measures that count every identified child
-(shares supported within 30, 90 and 180 days, the survival-curve median).
+(shares supported within 30, 90 and 180 days, the survival-curve median); a cost is
+always stated beside the children supported and the cost per child supported.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Metric:
         Flat metric name, as in ``comparison.csv``.
     kind : str
         ``share`` (0-1, shown as %; differences in percentage points), ``days``,
-        ``rate`` (per 10,000 children a year) or ``pounds`` (a year).
+        ``rate`` (per 10,000 children a year), ``pounds`` (a year), ``children`` (a
+        year) or ``per_child`` (pounds per child supported).
     level : str
         Sentence for one level: ``{tm}`` the team model, ``{v}`` the value with its unit,
         ``{ci}`` the interval.
@@ -72,6 +74,12 @@ class Metric:
         Direction words for a positive and a negative difference.
     subject : str
         The quantity as the subject of a sentence.
+    finding : bool
+        Whether the metric has a finding of its own; children supported, cost per child
+        and the vacancy saving are stated in the staff cost's finding instead
+        (:func:`cost_difference_sentence`, :func:`cost_level_sentence`).
+    note : str
+        Words added to the table's name of the metric.
 
     The short name for tables is the registry's (:attr:`short`).
     """
@@ -83,6 +91,8 @@ class Metric:
     up: str
     down: str
     subject: str
+    finding: bool = True
+    note: str = ""
 
     @property
     def short(self) -> str:
@@ -91,7 +101,8 @@ class Metric:
         Shares are shown in per cent; money carries its own £, thousand or million, so
         its unit is the written one.
         """
-        return registry.axis_label(self.name, scaled=self.kind != "pounds")
+        text = registry.axis_label(self.name, scaled=self.kind not in ("pounds", "per_child"))
+        return f"{text}{self.note}"
 
 
 def _within(days: int) -> Metric:
@@ -107,6 +118,12 @@ def _within(days: int) -> Metric:
         f"the share of identified children supported within {days} days",
     )
 
+
+#: Staff cost's subject in a sentence: what it counts.
+WHOLE_POSTS = (
+    "staff cost (whole posts: the multi-agency share of every post, used or not; "
+    "agency cover at its higher rate)"
+)
 
 KEY_METRICS: tuple[Metric, ...] = (
     Metric(
@@ -167,12 +184,42 @@ KEY_METRICS: tuple[Metric, ...] = (
     Metric(
         "staff_cost",
         "pounds",
-        "Under {tm}, multi-agency and specialist work cost {v} in staff time ({ci}).",
-        "Under {tm}, multi-agency and specialist work cost {n} {dir} in staff time "
-        "({ci}) than under {base}.",
+        "Under {tm}, " + WHOLE_POSTS + " was {v} ({ci}).",
+        "Under {tm}, " + WHOLE_POSTS + " was {n} {dir} ({ci}) than under {base}.",
+        "higher",
+        "lower",
+        WHOLE_POSTS,
+    ),
+    Metric(
+        "children_supported_per_year",
+        "children",
+        "Under {tm}, {v} were supported ({ci}).",
+        "Under {tm}, {n} {dir} were supported ({ci}) than under {base}.",
+        "more",
+        "fewer",
+        "the number of children supported a year",
+        finding=False,
+    ),
+    Metric(
+        "cost_per_child_supported",
+        "per_child",
+        "Under {tm}, the staff cost per child supported was {v} ({ci}).",
+        "Under {tm}, the staff cost per child supported was {n} {dir} ({ci}) than under {base}.",
+        "higher",
+        "lower",
+        "the staff cost per child supported",
+        finding=False,
+    ),
+    Metric(
+        "vacancy_saving",
+        "pounds",
+        "Under {tm}, vacant posts, not in the staff cost, would have cost {v} ({ci}).",
+        "Under {tm}, vacant posts would have cost {n} {dir} ({ci}) than under {base}.",
         "more",
         "less",
-        "the staff cost of multi-agency and specialist work",
+        "what vacant posts would have cost",
+        finding=False,
+        note=", not in staff cost",
     ),
 )
 _BY_NAME = {m.name: m for m in KEY_METRICS}
@@ -197,14 +244,27 @@ def _money(x: float) -> str:
     return f"{sign}£{ax:,.0f}"
 
 
+def _pounds(x: float) -> str:
+    """Whole pounds, ``£29,316`` (a cost per child)."""
+    return f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+
+
 def _num(kind: str, x: float, compact: bool = False) -> str:
     """A bare number in the metric's display unit (no unit words)."""
     if kind == "share":
         return _sig(x * 100)
-    if kind == "pounds":
+    if kind in ("pounds", "per_child"):
+        if compact and kind == "per_child":
+            return _pounds(x)
         if compact:
-            return f"£{x / 1e6:,.2f}m" if abs(x) >= 1e6 else f"£{x / 1e3:,.0f}k"
-        return _money(x)
+            sign = "-" if x < 0 else ""
+            ax = abs(x)
+            if ax >= 1e6:
+                return f"{sign}£{ax / 1e6:,.2f}m"
+            if ax >= 1e3:
+                return f"{sign}£{_sig(ax / 1e3, 3)}k"
+            return f"{sign}£{ax:,.0f}"
+        return _money(x) if kind == "pounds" else _pounds(x)
     return _sig(x)
 
 
@@ -220,6 +280,10 @@ def fmt_level(kind: str, x: float | None) -> str:
         return f"{_sig(x)} referrals per 10,000 children a year"
     if kind == "pounds":
         return f"{_money(x)} a year"
+    if kind == "children":
+        return f"{_sig(x)} children a year"
+    if kind == "per_child":
+        return f"{_pounds(x)} per child supported"
     return _sig(x)
 
 
@@ -235,6 +299,10 @@ def fmt_size(kind: str, x: float) -> str:
         return f"{_sig(abs(x))} referrals per 10,000 children a year"
     if kind == "pounds":
         return f"{_money(abs(x))} a year"
+    if kind == "children":
+        return f"{_sig(abs(x))} children a year"
+    if kind == "per_child":
+        return f"{_pounds(abs(x))} per child supported"
     return _sig(abs(x))
 
 
@@ -372,6 +440,16 @@ def _stat(d: Mapping[str, Any] | None) -> tuple[float | None, float | None, floa
     return _none(d.get("mean")), _none(lo), _none(hi), int(d.get("n") or 0)
 
 
+def _level(data: RunData, metric: str, tm: str) -> tuple[float | None, float | None, float | None]:
+    """Mean and 95% CI of ``metric`` under ``tm`` from the table (Nones if absent)."""
+    t = data.table
+    r = t[(t["metric"] == metric) & (t["team_model"] == tm)]
+    if r.empty:
+        return None, None, None
+    r0 = r.iloc[0]
+    return _none(r0["mean"]), _none(r0["ci_low"]), _none(r0["ci_high"])
+
+
 def _replicate_count(data: RunData) -> int | None:
     """Replicates of each team model in a run folder (None for a sweep)."""
     reps = data.replicates
@@ -394,6 +472,115 @@ def _coverage(name: str, n: int, total: int | None, pairs: bool = False) -> str:
     return text + "."
 
 
+def _unclear(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    measures = "this measure" if len(names) == 1 else "these measures"
+    one = "interval" if len(names) == 1 else "intervals"
+    return (
+        f" The {one} of {what} include{'s' if len(names) == 1 else ''} no difference, so "
+        f"this run cannot tell the two apart on {measures}."
+    )
+
+
+def _vacancy_clause(data: RunData, tms: Sequence[str]) -> str:
+    """What the vacant posts would have cost under each of ``tms`` (not in staff cost)."""
+    vals = [(tm, _level(data, "vacancy_saving", tm)[0]) for tm in tms]
+    known = [(tm, v) for tm, v in vals if v is not None]
+    if not known:
+        return ""
+    said = [f"{_money(v)} a year under {text_label(tm)}" for tm, v in known]
+    if len(said) == 1 and len(tms) == 1:
+        said = [f"{_money(known[0][1])} a year"]
+    return (
+        " Vacant posts, which the staff cost leaves out, would have cost a further "
+        + " and ".join(said)
+        + "."
+    )
+
+
+def cost_difference_sentence(data: RunData, tm: str, base: str) -> str | None:
+    """The staff cost finding of ``tm`` against ``base``, with what the money bought.
+
+    Staff cost (whole posts) with its paired difference and CI, beside it the paired
+    difference in children supported a year and in cost per child supported, and what
+    the vacant posts would have cost under each (not in the staff cost). None when the
+    comparison has no staff cost.
+    """
+    d = data.diffs.get(tm, {})
+    if "staff_cost" not in d:
+        return None
+    label = text_label
+    mean, lo, hi, _ = _stat(d["staff_cost"])
+    m = _BY_NAME["staff_cost"]
+    if mean is None:
+        return _capital(
+            f"Under {label(tm)}, {WHOLE_POSTS} could not be compared with {label(base)}: "
+            "no replicate had a value."
+        )
+    unclear = []
+
+    def diff(metric: Metric, mean: float, lo: float | None, hi: float | None) -> str:
+        if lo is not None and hi is not None and lo < 0 < hi:
+            unclear.append(metric.subject if metric is not m else "staff cost")
+        return fmt_ci_diff(metric.kind, mean, lo, hi, metric.up, metric.down)
+
+    if abs(mean) < 1e-9:
+        text = f"Under {label(tm)}, {WHOLE_POSTS} was the same as under {label(base)}"
+        text += f" ({diff(m, mean, lo, hi)})"
+    else:
+        text = (
+            f"Under {label(tm)}, {WHOLE_POSTS} was {fmt_size('pounds', mean)} "
+            f"{m.up if mean > 0 else m.down} ({diff(m, mean, lo, hi)}) than under {label(base)}"
+        )
+    kids = _BY_NAME["children_supported_per_year"]
+    k_mean, k_lo, k_hi, _ = _stat(d.get("children_supported_per_year"))
+    if k_mean is not None:
+        if abs(k_mean) < 1e-9:
+            text += f", and as many children were supported a year ({diff(kids, 0.0, k_lo, k_hi)})"
+        else:
+            text += (
+                f", and {_sig(abs(k_mean))} {kids.up if k_mean > 0 else kids.down} children "
+                f"were supported a year ({diff(kids, k_mean, k_lo, k_hi)})"
+            )
+    else:
+        text += "; the run did not count the children supported"
+    per = _BY_NAME["cost_per_child_supported"]
+    p_mean, p_lo, p_hi, _ = _stat(d.get("cost_per_child_supported"))
+    if p_mean is not None:
+        text += (
+            f": the staff cost per child supported was {_pounds(abs(p_mean))} "
+            f"{per.up if p_mean >= 0 else per.down} ({diff(per, p_mean, p_lo, p_hi)})"
+        )
+    text += "." + _vacancy_clause(data, [tm, base]) + _unclear(unclear)
+    return _capital(text)
+
+
+def cost_level_sentence(data: RunData, tm: str) -> str | None:
+    """The staff cost finding of one team model, with what the money bought: children
+    supported a year and cost per child supported, each with its CI, and what the vacant
+    posts would have cost (not in the staff cost). None without a staff cost."""
+    t = data.table
+    if t[(t["metric"] == "staff_cost") & (t["team_model"] == tm)].empty:
+        return None
+    mean, lo, hi = _level(data, "staff_cost", tm)
+    text = level_sentence(_BY_NAME["staff_cost"], tm, mean, lo, hi).rstrip(".")
+    k_mean, k_lo, k_hi = _level(data, "children_supported_per_year", tm)
+    if k_mean is not None:
+        text += (
+            f"; for it, {fmt_level('children', k_mean)} were supported "
+            f"({fmt_ci_level('children', None if k_lo is None else max(k_lo, 0.0), k_hi)})"
+        )
+    p_mean, p_lo, p_hi = _level(data, "cost_per_child_supported", tm)
+    if p_mean is not None:
+        text += (
+            f", {fmt_level('per_child', p_mean)} "
+            f"({fmt_ci_level('per_child', None if p_lo is None else max(p_lo, 0.0), p_hi)})"
+        )
+    return text + "." + _vacancy_clause(data, [tm])
+
+
 def finding_groups(data: RunData) -> list[tuple[str, list[str]]]:
     """Headline findings in groups: in a comparison one group for each team model
     against the baseline (heading, sentences); else one group without a heading."""
@@ -407,8 +594,13 @@ def finding_groups(data: RunData) -> list[tuple[str, list[str]]]:
                 continue
             out: list[str] = []
             for m in KEY_METRICS:
+                if m.name == "staff_cost":
+                    cost = cost_difference_sentence(data, tm, data.baseline)
+                    if cost:
+                        out.append(cost)
+                    continue
                 d = data.diffs.get(tm, {}).get(m.name)
-                if not d:
+                if not d or not m.finding:
                     continue
                 mean, lo, hi, n = _stat(d)
                 out.append(
@@ -424,7 +616,12 @@ def finding_groups(data: RunData) -> list[tuple[str, list[str]]]:
     t = data.table.set_index("metric")
     out = []
     for m in KEY_METRICS:
-        if m.name in t.index:
+        if m.name == "staff_cost":
+            cost = cost_level_sentence(data, tm)
+            if cost:
+                out.append(cost)
+            continue
+        if m.name in t.index and m.finding:
             r = t.loc[m.name]
             out.append(
                 level_sentence(m, tm, _none(r["mean"]), _none(r["ci_low"]), _none(r["ci_high"]))
@@ -466,7 +663,7 @@ SWEEP_FINDINGS = (
     "time_to_support.supported_within_90d",
     "time_to_support.median_days",
 )
-#: Measures drawn against each swept parameter.
+#: Measures drawn against each swept parameter: with the staff cost, what it bought.
 SWEEP_PANELS = (
     "early_identification_rate",
     "time_to_support.supported_within_30d",
@@ -474,6 +671,8 @@ SWEEP_PANELS = (
     "time_to_support.median_days",
     "escalation_rate",
     "staff_cost",
+    "children_supported_per_year",
+    "cost_per_child_supported",
 )
 
 
@@ -595,6 +794,11 @@ def _best(data: RunData, metric: str, highest: bool = True) -> str | None:
         return None
     r = t.loc[t["mean"].idxmax() if highest else t["mean"].idxmin()]
     return label(str(r["team_model"]))
+
+
+def _agency_cost_factor(meta: dict[str, Any]) -> float:
+    wf = meta.get("config", {}).get("workforce", {}) or {}
+    return float(wf.get("agency_cost_factor", 1.0))
 
 
 def figures(data: RunData) -> tuple[list[Figure], list[str]]:
@@ -746,18 +950,23 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
     )
     hourly = _hourly_cost(data.meta)
     years = data.summary.get("years") or data.meta.get("config", {}).get("years")
+    factor = _agency_cost_factor(data.meta)
+    split = data.kind != "sweep" and data.series is not None
     figs.append(
         _figure(
-            "Staff cost",
+            "Staff cost and what it bought",
             lambda: plots.staff_cost_figure(
-                data.table, data.series if data.kind != "sweep" else None, hourly, years
+                data.table, data.series if data.kind != "sweep" else None, hourly, years, factor
             ),
-            "The cost a year of practitioners' time spent on multi-agency and specialist work "
-            "(identification, assessment, meetings, coordination, travel, support and "
-            "casework) at each profession's hourly cost in the configuration; time on other "
-            "duties is not counted. "
-            + ("Colours split each bar by profession. " if data.kind != "sweep" else "")
-            + "The thin line shows the 95% confidence interval of the total.",
+            "Left: the staff cost a year of multi-agency and specialist work as whole "
+            "posts: every post's share of hours set aside for that work, whether used or "
+            "not, at its profession's hourly cost in the configuration, agency cover at "
+            f"{_plain(factor)} times it. "
+            + ("Colours split each bar by profession. " if split else "")
+            + "The hatched block on top is what the vacant posts would have cost: a "
+            "saving, not part of the staff cost. Right: that cost divided by the children "
+            "whose support started, a year (the number above each bar): the cost per "
+            "child supported. Thin lines show 95% confidence intervals.",
         )
     )
     if data.kind == "sweep":
@@ -775,7 +984,10 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
                     f"{p}) changes. Points are averages over replicates"
                     + (" and over the other swept parameters" if len(data.params) > 1 else "")
                     + "; the shaded band between thin lines (or the error bars, for settings "
-                    "that are not numbers) is the 95% confidence interval, cut at zero.",
+                    "that are not numbers) is the 95% confidence interval, cut at zero. "
+                    "Staff cost counts whole posts (the multi-agency share of every post, "
+                    "used or not); beside it are the children supported a year and the cost "
+                    "per child supported.",
                 )
             )
     return [f for f in figs if f is not None], missing
@@ -910,8 +1122,14 @@ def assumptions(data: RunData) -> tuple[list[str], str]:
         "hours each profession has for them; hours beyond that are not counted as worked "
         "(they appear as unmet demand). From 95% a profession's queue grows without "
         "limit.",
-        "Staff cost counts only multi-agency and specialist work, at each profession's "
-        "hourly cost in the configuration below.",
+        "Staff cost counts whole posts: every filled post's share of hours set aside for "
+        "multi-agency and specialist work (all of it for structure and specialist posts), "
+        "whether used or not, at its profession's hourly cost in the configuration below, "
+        f"agency cover at {_plain(_agency_cost_factor(data.meta))} times it. Vacant posts "
+        "are not costed; what they would have cost is shown apart as a saving. Children "
+        "supported a year are the observed years' children whose support started, and "
+        "the cost per child supported divides the one by the other, so that a cheaper "
+        "team model shows what it bought.",
         "Most behavioural parameters (how fast needs emerge, escalate and resolve; how "
         "often families disengage) are assumptions marked as such in sim/params.py; "
         "the figures with a published source are listed in docs/metrics.md and the "
@@ -1052,7 +1270,9 @@ def _levels_table(data: RunData) -> str:
         "support: every child identified in the observed years and offered early help "
         "counts, including those whose case closed before support (as not supported) and "
         "those still waiting at the end. 'Completers only': children whose support "
-        "started; those still waiting or closed first are left out."
+        "started; those still waiting or closed first are left out. Staff cost: whole "
+        "posts, the multi-agency share of every post whether used or not; vacant posts "
+        "are not in it and are shown apart."
     ]
     if others:
         notes.append(

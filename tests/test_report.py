@@ -26,7 +26,7 @@ from conftest import REPO, merge_overrides, run_cli
 
 from sim.collect import main as collect_main
 from sim.config import compose, validate
-from sim.plots import wait_curves
+from sim.plots import staff_cost_by_profession, wait_curves
 from sim.report import (
     KEY_METRICS,
     ReportError,
@@ -42,8 +42,9 @@ from sim.report import (
 from sim.runner import run_comparison, write_comparison, write_scenario
 from sim.summary import flatten
 
-#: Key measures, each with a finding of its own.
-FINDING_METRICS = list(KEY_METRICS)
+#: Key measures with a finding of their own (children supported, cost per child and the
+#: vacancy saving are stated in the staff cost's finding).
+FINDING_METRICS = [m for m in KEY_METRICS if m.finding]
 #: Figures of a run folder's report.
 FIGURE_TITLES = (
     "Early identification",
@@ -53,7 +54,7 @@ FIGURE_TITLES = (
     "Utilisation by profession",
     "Queues and caseloads over time",
     "Escalation to specialist services",
-    "Staff cost",
+    "Staff cost and what it bought",
 )
 
 #: Where browser tests leave screenshots for CI to keep (ignored by git).
@@ -370,3 +371,38 @@ def test_wait_figure_and_table_give_one_median(report_folders: dict[str, Path]) 
         assert any(abs(window[tm].median - _table_mean(data, name, tm)) > 1e-6 for tm in window), (
             "the follow-up changed no median; the run cannot tell the tables apart"
         )
+
+
+def test_every_cost_says_what_it_bought(
+    report_folders: dict[str, Path], compare_report: Path
+) -> None:
+    """Each statement of a cost gives, beside it, the children supported a year and the
+    cost per child supported, says that staff cost is whole posts, and shows what the
+    vacant posts would have cost apart; the figure's split by profession adds up to the
+    table's staff cost."""
+    for kind in ("compare", "single"):
+        costs = [f for f in findings(load(report_folders[kind])) if "staff cost" in f]
+        assert len(costs) == (2 if kind == "compare" else 1), costs
+        for f in costs:
+            assert "whole posts: the multi-agency share of every post, used or not" in f, f
+            assert "children were supported a year" in f or "children a year were" in f, f
+            assert "per child supported" in f and "Vacant posts" in f, f
+            assert "£" in f and "95% CI" in f, f
+    text = compare_report.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><th scope='row'>([^<]*)</th>", text)
+    at = rows.index("Staff cost (whole posts) (£ a year)")
+    assert rows[at + 1 : at + 4] == [
+        "Children supported (children a year)",
+        "Staff cost per child supported (£ per child supported)",
+        "Saving on vacant posts (£ a year), not in staff cost",
+    ]
+    data = load(report_folders["compare"])
+    cfg = data.meta["config"]
+    by = staff_cost_by_profession(
+        data.series,
+        {p: v["hourly_cost"] for p, v in cfg["professions"].items()},
+        cfg["workforce"]["agency_cost_factor"],
+        cfg["years"],
+    )
+    for tm in data.team_models:
+        assert by.loc[tm].sum() == pytest.approx(_table_mean(data, "staff_cost", tm), rel=1e-9)
