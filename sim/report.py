@@ -10,13 +10,14 @@ which opens offline and makes no network request, so it can be e-mailed or put o
 shared drive as it is.
 
 The report has headline findings in plain language, each with its 95% confidence
-interval (in a comparison, the paired difference from the baseline); a table of the key
-measures; figures with captions; the scenario's assumptions; and an appendix listing the
-configuration. Every number is computed from the folder's files, and a figure of a
-quantity in the table is drawn from the data the table's number came from, so both give
-the same number. Waits are headlined by measures that count every identified child
-(shares supported within 30, 90 and 180 days, the survival-curve median); a cost is
-always stated beside the children supported and the cost per child supported.
+interval (in a comparison, the paired difference from the baseline), with a warning
+when a profession is saturated; a table of the key measures; figures with captions; the
+scenario's assumptions; and an appendix listing the configuration. Every number is
+computed from the folder's files, and a figure of a quantity in the table is drawn from
+the data the table's number came from, so both give the same number. Waits are headlined
+by measures that count every identified child (shares supported within 30, 90 and 180
+days, the survival-curve median); a cost is always stated beside the children supported
+and the cost per child supported.
 """
 
 from __future__ import annotations
@@ -645,6 +646,120 @@ def findings(data: RunData) -> list[str]:
     return [text for _, group in finding_groups(data) for text in group]
 
 
+# ------------------------------------------------------------------ saturation
+@dataclass(frozen=True)
+class Saturated:
+    """A profession that used :data:`sim.plots.SATURATED` or more of its multi-agency
+    hours in one scenario of the run.
+
+    Attributes
+    ----------
+    profession : str
+        Its name (``school_nurse``).
+    scenario : str
+        Where, in words: the team model (and in a sweep the swept values).
+    utilisation : float
+        Mean ``utilisation.<profession>`` over the scenario's replicates (0-1).
+    """
+
+    profession: str
+    scenario: str
+    utilisation: float
+
+
+def saturated(data: RunData) -> list[Saturated]:
+    """Professions whose mean ``utilisation.<profession>`` is 95% or more in any team
+    model of the run (in a sweep: in any of its scenarios, each combination of team
+    model, area and swept values), busiest first within each profession."""
+    from sim.plots import SATURATED
+
+    found: list[Saturated] = []
+    if data.kind == "sweep":
+        df = data.replicates
+        cols = [c for c in df.columns if c.startswith("utilisation.")]
+        keys = [
+            k
+            for k in ("team_model", "area", *data.params)
+            if k in df.columns and df[k].astype(str).nunique() > 1
+        ]
+        values = df[cols].apply(pd.to_numeric, errors="coerce")
+        grouped = (
+            values.groupby([df[k].astype(str) for k in keys], sort=False).mean()
+            if keys
+            else values.mean().to_frame().T
+        )
+        for key, row in grouped.iterrows():
+            key = key if isinstance(key, tuple) else (key,)
+            words = []
+            for k, v in zip(keys, key, strict=False):
+                if k == "team_model":
+                    words.append(text_label(str(v)))
+                elif k == "area":
+                    words.append(f"the '{v}' area")
+                else:
+                    words.append(f"{k} = {v}")
+            where = ", ".join(words) if keys else "the sweep"
+            for col, v in row.items():
+                if pd.notna(v) and float(v) >= SATURATED:
+                    found.append(Saturated(str(col).split(".", 1)[1], where, float(v)))
+    else:
+        t = data.table
+        u = t[t["metric"].str.startswith("utilisation.")].dropna(subset=["mean"])
+        for _, r in u[u["mean"].astype(float) >= SATURATED].iterrows():
+            found.append(
+                Saturated(
+                    str(r["metric"]).split(".", 1)[1],
+                    text_label(str(r["team_model"])),
+                    float(r["mean"]),
+                )
+            )
+    top: dict[str, float] = {}
+    for f in found:
+        top[f.profession] = max(top.get(f.profession, 0.0), f.utilisation)
+    return sorted(found, key=lambda f: (-top[f.profession], f.profession, -f.utilisation))
+
+
+def saturation_warning(data: RunData) -> str:
+    """The report's warning about saturated professions (HTML), or "" when none is."""
+    from sim.plots import SATURATED, label
+
+    found = saturated(data)
+    if not found:
+        return ""
+    by: dict[str, list[Saturated]] = {}
+    for f in found:
+        by.setdefault(f.profession, []).append(f)
+    items = []
+    for prof, fs in by.items():
+        where = [f"{fmt_level('share', f.utilisation)} under {f.scenario}" for f in fs]
+        where[0] = where[0].replace(" under ", " of their multi-agency hours under ", 1)
+        said = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+        items.append(f"<li><strong>{_e(label(prof))}</strong> used {_e(said)}</li>")
+    several = len(by) > 1
+    who = "these professions were" if several else "one profession was"
+    return (
+        "<div class='warning' role='note'>"
+        f"<p class='warning-title'>Warning: {who}"
+        f" saturated ({_sig(SATURATED * 100)}% or more of their multi-agency hours in use)"
+        "</p>"
+        f"<ul>{''.join(items)}</ul>"
+        "<p>At this load the queues for "
+        f"{'these professions' if several else 'this profession'} grow without limit: "
+        "children join them faster than they leave, so the longer the run, the longer "
+        "the waits. "
+        + (
+            "Differences between team models then reflect the backlog more than the "
+            "mechanisms of each team model."
+            if len(data.team_models) > 1 or data.kind == "sweep"
+            else "A comparison of team models at this load would reflect the backlog more "
+            "than the mechanisms of each team model."
+        )
+        + " Read the findings below with care, or run "
+        "again with more of these staff (<code>area.workforce_scale</code> or "
+        "<code>area.establishment_scale</code>).</p></div>"
+    )
+
+
 def _none(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
@@ -900,7 +1015,7 @@ def figures(data: RunData) -> tuple[list[Figure], list[str]]:
                 lambda: plots.utilisation_by_metrics_figure(data.table),
                 "Each square shows how much of the time a profession had set aside for "
                 "multi-agency work was actually used, over the whole observed period (the "
-                "mean over replicates, as in summary.json). Dark "
+                "mean over replicates, as in summary.json and the warning above). Dark "
                 "squares mean spare time; light squares mean the profession was close to "
                 "full, which is where queues form; an outlined square is 95% or more, where "
                 "its queue grows without limit. Professions with no time set aside for "
@@ -1121,7 +1236,7 @@ def assumptions(data: RunData) -> tuple[list[str], str]:
         "Utilisation counts hours worked on multi-agency and specialist tasks against the "
         "hours each profession has for them; hours beyond that are not counted as worked "
         "(they appear as unmet demand). From 95% a profession's queue grows without "
-        "limit.",
+        "limit, and the report warns.",
         "Staff cost counts whole posts: every filled post's share of hours set aside for "
         "multi-agency and specialist work (all of it for structure and specialist posts), "
         "whether used or not, at its profession's hourly cost in the configuration below, "
@@ -1172,6 +1287,10 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: .75rem; overflow-x: auto;
       font-size: .8rem; line-height: 1.35; }
 .note { color: #555; font-size: .9rem; }
+.warning { border: 2px solid #D55E00; border-left-width: 8px; background: #fff3e6;
+           padding: .6rem 1rem; margin: 1rem 0 1.25rem; }
+.warning p { margin: .4rem 0; }
+.warning-title { font-weight: 700; font-size: 1.05rem; }
 td.diff { background: #f7f9fb; }
 @media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
 """
@@ -1348,6 +1467,7 @@ def build_report(folder: Path | str) -> str:
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1><p class='lede'>{_e(lede)}</p>",
         "<h2 id='findings'>Headline findings</h2>",
+        saturation_warning(data),
     ]
     for heading, group in finding_groups(data):
         if heading:

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from conftest import REPO, merge_overrides, run_cli
 
+import sim.report
 from sim.collect import main as collect_main
 from sim.config import compose, validate
 from sim.plots import staff_cost_by_profession, wait_curves
@@ -36,6 +37,7 @@ from sim.report import (
     findings,
     load,
     main,
+    saturated,
     wait_episodes,
     write_report,
 )
@@ -406,3 +408,55 @@ def test_every_cost_says_what_it_bought(
     )
     for tm in data.team_models:
         assert by.loc[tm].sum() == pytest.approx(_table_mean(data, "staff_cost", tm), rel=1e-9)
+
+
+def _with_utilisation(data, value: float, profession: str, tm: str):  # noqa: ANN001, ANN202
+    """``data`` with every utilisation at most 90%, and ``profession`` under ``tm`` at
+    ``value``."""
+    t = data.table.copy()
+    util = t["metric"].str.startswith("utilisation.")
+    t.loc[util, "mean"] = t.loc[util, "mean"].clip(upper=0.9)
+    t.loc[(t["metric"] == f"utilisation.{profession}") & (t["team_model"] == tm), "mean"] = value
+    data.table = t
+    return data
+
+
+def test_saturated_professions_are_warned_about(
+    report_folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profession at 95% or more of its multi-agency hours in any team model gets a
+    warning beside the findings, naming it and its utilisation; none below 95%."""
+    folder = report_folders["compare"]
+    calm = _with_utilisation(load(folder), 0.949, "school_nurse", "virtual")
+    assert saturated(calm) == []
+    monkeypatch.setattr(sim.report, "load", lambda _: calm)
+    text = build_report(folder)
+    assert "class='warning'" not in text and "grow without limit:" not in text
+
+    full = _with_utilisation(load(folder), 0.97, "school_nurse", "virtual")
+    monkeypatch.setattr(sim.report, "load", lambda _: full)
+    text = build_report(folder)
+    warning = text[text.index("<div class='warning'") : text.index("</div>")]
+    assert text.index("<h2 id='findings'>") < text.index("<div class='warning'")
+    assert text.index("</div>") < text.index("<li>Under ")
+    assert "<strong>School nurses</strong> used 97% of their multi-agency hours under " in warning
+    assert "virtual teams" in warning and "grow without limit" in warning
+    assert "reflect the backlog more than the mechanisms" in warning
+
+
+def test_saturation_in_one_sweep_scenario_is_warned_about(
+    report_folders: dict[str, Path],
+) -> None:
+    """In a sweep each scenario counts: one setting of the swept parameter at 95% or
+    more is named, even when the sweep's mean is below."""
+    data = load(report_folders["sweep"])
+    reps = data.replicates
+    col = "utilisation.school_nurse"
+    util = [c for c in reps.columns if c.startswith("utilisation.")]
+    reps[util] = reps[util].clip(upper=0.5)
+    assert saturated(data) == []
+    key = "support.member_hours_per_week"
+    reps.loc[(reps[key] == 2.0) & (reps["team_model"] == "tac_only"), col] = 0.99
+    found = saturated(data)
+    assert [(f.profession, round(f.utilisation, 6)) for f in found] == [("school_nurse", 0.99)]
+    assert found[0].scenario == f"TAC-only processes, {key} = 2.0", found[0].scenario
