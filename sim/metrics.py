@@ -433,6 +433,8 @@ _METRICS: tuple[Metric, ...] = (
         "staff_cost over children_supported_per_year.",
         "£ per child supported",
         "Staff cost per child supported",
+        1e-3,
+        "£ thousand per child supported",
     ),
     Metric(
         "prevalence_open_needs",

@@ -6,6 +6,7 @@ Okabe-Ito palette, which colour-blind readers can tell apart; every axis has a u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +18,7 @@ import pandas as pd  # noqa: E402
 
 from sim import metrics as registry  # noqa: E402
 from sim.results import atomic_path  # noqa: E402
-from sim.summary import STAGES, WORK_ACTIVITIES  # noqa: E402
+from sim.summary import STAGES, WORK_ACTIVITIES, mean_ci  # noqa: E402
 from sim.team_models import REGISTRY  # noqa: E402
 
 #: Each team model's colour and plain name, from its class (``sim.team_models``).
@@ -31,29 +32,49 @@ STAGE_LABELS = {s: text.replace(" → ", "\n→ ") for s, text in registry.STAGE
 
 #: The registered family of utilisation metrics (``sim.metrics``).
 UTILISATION = "utilisation.<profession>"
+#: Utilisation from which a profession is saturated: with 95% or more of its
+#: multi-agency hours in use its queue grows without limit, and the report warns.
+SATURATED = 0.95
 
 
 def _utilisation_heatmap(grid: pd.DataFrame, labels: list[str]) -> plt.Figure:
-    """Heatmap of utilisation shares (profession rows x team model columns, 0-1)."""
+    """Heatmap of utilisation shares (profession rows x team model columns, 0-1); cells
+    at :data:`SATURATED` or more are outlined."""
+    from matplotlib.patches import Rectangle
+
     values = grid.to_numpy(dtype=float)
     k = registry.scale(UTILISATION)
     fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(labels), 0.4 * len(grid) + 1.5))
     im = ax.imshow(values * k, cmap="cividis", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(grid)), [p.replace("_", " ") for p in grid.index])
+    full = False
     for (r, c), v in np.ndenumerate(values):
         if not np.isnan(v):
+            # A share just under the threshold is not rounded up to it.
+            text = f"{v * k:.1f}%" if SATURATED - 0.005 <= v < SATURATED else f"{v * k:.0f}%"
             ax.text(
                 c,
                 r,
-                f"{v * k:.0f}%",
+                text,
                 ha="center",
                 va="center",
                 color="white" if v < 0.6 else "black",
                 fontsize=8,
+                fontweight="bold" if v >= SATURATED else "normal",
             )
+            if v >= SATURATED:
+                full = True
+                ax.add_patch(
+                    Rectangle(
+                        (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="#D55E00", linewidth=2.5
+                    )
+                )
     fig.colorbar(im, ax=ax, label=registry.axis_label(UTILISATION))
-    ax.set_title("Workforce utilisation by profession")
+    ax.set_title(
+        "Workforce utilisation by profession"
+        + (f"\n(outlined: {SATURATED * k:.0f}% or more, saturated)" if full else "")
+    )
     return fig
 
 
@@ -281,56 +302,208 @@ def _grouped_by_area(
     return fig
 
 
-def delay_distribution_figure(
-    episodes: pd.DataFrame, horizon_days: float | None = None
-) -> plt.Figure:
-    """Cumulative share of children supported within each number of days of their need
-    emerging, one line per team model (all replicates pooled).
+@dataclass(frozen=True)
+class WaitCurve:
+    """One team model's line in :func:`delay_distribution_figure`: the numbers it plots.
+
+    Attributes
+    ----------
+    percent : numpy.ndarray
+        Percentages of the children supported, 0 to 100.
+    days : numpy.ndarray
+        For each percentage, the mean over replicates of that percentile of the
+        replicate's waits from need to support (days).
+    median : float
+        The line at 50%: the mean over replicates of each replicate's median wait, the
+        same number as ``delay_days.onset_to_support.median`` in ``summary.json`` when
+        the episodes are the ones it was computed from.
+    ci_low, ci_high : float or None
+        Its 95% t-interval over replicates (None with fewer than two).
+    children : int
+        Children whose wait was measured, all replicates together.
+    replicates : int
+        Replicates with at least one measured wait.
+    """
+
+    percent: np.ndarray
+    days: np.ndarray
+    median: float
+    ci_low: float | None
+    ci_high: float | None
+    children: int
+    replicates: int
+
+
+def wait_curves(episodes: pd.DataFrame) -> dict[str, WaitCurve]:
+    """The lines of :func:`delay_distribution_figure`, by team model.
+
+    The waits are those of ``delay_days.onset_to_support`` (``sim.summary``): days from
+    a need emerging to support starting, over the episodes that are not step-downs and
+    whose support started (completers only). Each replicate's waits give its percentiles;
+    the line is their mean over replicates at each percentage (a quantile average), so
+    it crosses 50% at the mean of the replicates' medians: the key measures' number.
 
     Parameters
     ----------
     episodes : pandas.DataFrame
+        ``episodes.parquet`` or ``episodes_followed.parquet`` (``onset_day``,
+        ``support_start_day``, ``step_down``, ``team_model``, ``replicate``).
+
+    Returns
+    -------
+    dict of str to WaitCurve
+        Team models with at least one measured wait, in their order in ``episodes``.
+    """
+    fresh = episodes[~episodes["step_down"].astype(bool)]
+    d = fresh.assign(delay=fresh["support_start_day"] - fresh["onset_day"]).dropna(subset=["delay"])
+    if "replicate" not in d.columns:
+        d = d.assign(replicate=0)
+    p = np.linspace(0.0, 1.0, 201)
+    out: dict[str, WaitCurve] = {}
+    for m in dict.fromkeys(episodes["team_model"]):
+        sub = d[d["team_model"] == m]
+        waits = [g.to_numpy(dtype=float) for _, g in sub.groupby("replicate")["delay"]]
+        waits = [w for w in waits if len(w)]
+        if not waits:
+            continue
+        st = mean_ci([float(np.median(w)) for w in waits])
+        lo, hi = st["ci95"]
+        out[str(m)] = WaitCurve(
+            p * 100,
+            np.mean([np.quantile(w, p) for w in waits], axis=0),
+            float(st["mean"]),
+            lo,
+            hi,
+            int(sum(len(w) for w in waits)),
+            len(waits),
+        )
+    return out
+
+
+def _days(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.1f}"
+
+
+def delay_distribution_figure(
+    episodes: pd.DataFrame | None = None,
+    horizon_days: float | None = None,
+    curves: dict[str, WaitCurve] | None = None,
+) -> plt.Figure:
+    """Share of the children supported whose wait from need to support was at most each
+    number of days, one line per team model (:func:`wait_curves`).
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame, optional
+        The episodes the key measures' waits were computed from:
+        ``episodes_followed.parquet`` after a follow-up period, else
         ``episodes.parquet`` (needs ``onset_day``, ``support_start_day``, ``step_down``,
-        ``team_model``).
+        ``team_model``; ``replicate`` when there are several).
     horizon_days : float, optional
-        Right end of the axis; by default the 95th percentile of the delays.
+        Right end of the axis; by default the largest 95th percentile of the lines.
+    curves : dict of str to WaitCurve, optional
+        The lines, as :func:`wait_curves` gives them, instead of ``episodes`` (so that a
+        caller can state the numbers the figure draws).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fresh = episodes[~episodes["step_down"].astype(bool)]
-    delay = fresh["support_start_day"] - fresh["onset_day"]
-    d = fresh.assign(delay=delay).dropna(subset=["delay"])
+    if curves is None:
+        if episodes is None:
+            raise ValueError("delay_distribution_figure needs episodes or curves")
+        curves = wait_curves(episodes)
     fig, ax = plt.subplots(figsize=(7.5, 4))
-    models = list(dict.fromkeys(episodes["team_model"]))
     styles = ["-", "--", ":", "-."]
+    models = list(curves)
     for i, m in enumerate(models):
-        x = np.sort(d.loc[d["team_model"] == m, "delay"].to_numpy(dtype=float))
-        if not len(x):
+        c = curves.get(str(m))
+        if c is None:
             continue
-        y = np.arange(1, len(x) + 1) / len(x) * 100
-        med = float(np.median(x))
-        ax.step(
-            x,
-            y,
-            where="post",
+        ci = (
+            ""
+            if c.ci_low is None or c.ci_high is None
+            else f", 95% CI {_days(max(c.ci_low, 0.0))} to {_days(c.ci_high)}"
+        )
+        ax.plot(
+            c.days,
+            c.percent,
             color=colour(m, i),
             linestyle=styles[i % len(styles)],
             linewidth=2,
-            label=f"{label(m)} (median {med:.0f} days, {len(x)} children)",
+            label=f"{label(m)}: median {_days(c.median)} days{ci} ({c.children:,} children)",
         )
-    if horizon_days is None and len(d):
-        horizon_days = float(d["delay"].quantile(0.95))
+        ax.plot([c.median], [50], "o", color=colour(m, i), markersize=5)
+    if horizon_days is None and curves:
+        horizon_days = max(float(np.interp(95, c.percent, c.days)) for c in curves.values())
     if horizon_days:
         ax.set_xlim(0, horizon_days)
     ax.set_ylim(0, 100)
     ax.axhline(50, color="#999999", linewidth=0.8, zorder=0)
     ax.set_xlabel("Days from the need emerging to support starting")
-    ax.set_ylabel("Children supported within that time (%)")
-    ax.set_title("End-to-end wait for support (children who received support)")
+    ax.set_ylabel("Children supported within that\ntime (% of those supported)")
+    ax.set_title(
+        "Wait from need to support, children whose support started (completers only)\n"
+        "(mean of the replicates; dots: the median)"
+    )
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
+    return fig
+
+
+#: The registered shares supported within a number of days of identification.
+WITHIN = tuple(f"time_to_support.supported_within_{d}d" for d in (30, 90, 180))
+
+
+def time_to_support_figure(table: pd.DataFrame) -> plt.Figure:
+    """Grouped bars: the share of identified children supported within 30, 90 and 180
+    days of identification, by team model, with 95% CIs (cut at 0 and 100%).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table like ``comparison.csv`` with ``time_to_support.supported_within_<d>d``
+        rows (shares 0-1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If the table has none of those rows (a run written before they existed).
+    """
+    if not table["metric"].isin(WITHIN).any():
+        raise KeyError("time_to_support.supported_within_<d>d")
+    models = list(dict.fromkeys(table["team_model"]))
+    k = registry.scale(WITHIN[0])
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    width = 0.8 / max(len(models), 1)
+    x = np.arange(len(WITHIN))
+    for i, m in enumerate(models):
+        rows = table[table["team_model"] == m].set_index("metric").reindex(list(WITHIN))
+        err = _clipped_err(rows, k)
+        mean = rows["mean"].astype(float).to_numpy() * k
+        err[1] = np.minimum(err[1], np.nan_to_num(100 - mean))
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            mean,
+            width,
+            yerr=err,
+            capsize=3,
+            color=colour(m, i),
+            label=label(m),
+        )
+    ax.set_xticks(x, [f"within {d} days" for d in (30, 90, 180)])
+    ax.set_xlabel("Time since the need was identified")
+    ax.set_ylabel("Identified children supported (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(
+        "Children supported within 30, 90 and 180 days of identification\n"
+        "(every identified child offered early help counts; 95% CIs)"
+    )
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
     return fig
 
 
@@ -470,17 +643,59 @@ def escalation_figure(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def staff_cost_by_profession(
+    series: pd.DataFrame, hourly_cost: dict[str, float], agency_cost_factor: float, years: float
+) -> pd.DataFrame:
+    """``staff_cost`` split by profession: team model rows, profession columns, £ a year.
+
+    Whole posts, as :func:`sim.costs.staff_costs` counts them: the multi-agency share of
+    every filled post's hours at its profession's hourly cost, agency cover at
+    ``agency_cost_factor`` times it; the mean over replicates, so each row sums to the
+    team model's ``staff_cost`` in ``summary.json``.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        ``series.parquet`` with ``team_model``, ``replicate``, ``profession``,
+        ``offered_permanent_hours`` and ``offered_agency_hours``.
+    hourly_cost : dict
+        Pounds per hour by profession.
+    agency_cost_factor : float
+        Agency cover's hourly cost over a permanent post's.
+    years : float
+        Observed years of the run.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rate = series["profession"].map(hourly_cost).fillna(0.0)
+    cost = (
+        series["offered_permanent_hours"] + series["offered_agency_hours"] * agency_cost_factor
+    ) * rate
+    s = series.assign(cost=cost)
+    if "replicate" not in s.columns:
+        s = s.assign(replicate=0)
+    reps = s.groupby("team_model")["replicate"].nunique()
+    by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
+    return by.div(reps, axis=0) / years
+
+
 def staff_cost_figure(
     table: pd.DataFrame,
     series: pd.DataFrame | None = None,
     hourly_cost: dict[str, float] | None = None,
     years: float | None = None,
+    agency_cost_factor: float = 1.0,
 ) -> plt.Figure:
-    """Staff cost of multi-agency and specialist work a year, by team model.
+    """Staff cost a year (whole posts) by team model, and what it bought.
 
-    With ``series``, ``hourly_cost`` and ``years`` the bars are split by profession
-    (the six costliest; the rest as "other professions"); the error bar is the 95% CI
-    of the total over replicates.
+    Left: ``staff_cost`` with its 95% CI; with ``series``, ``hourly_cost`` and ``years``
+    the bars are split by profession (:func:`staff_cost_by_profession`: the six
+    costliest, the rest as "other professions"). A hatched block on top is
+    ``vacancy_saving``: what the vacant posts would have cost, not part of the cost.
+    Right (when the table has them): ``cost_per_child_supported`` with its 95% CI, each
+    bar labelled with ``children_supported_per_year``.
 
     Parameters
     ----------
@@ -492,6 +707,8 @@ def staff_cost_figure(
         Pounds per hour by profession.
     years : float, optional
         Observed years of the run.
+    agency_cost_factor : float
+        Agency cover's hourly cost over a permanent post's (``workforce``).
 
     Returns
     -------
@@ -499,19 +716,24 @@ def staff_cost_figure(
     """
     rows = _rows(table, "staff_cost")
     models = list(rows.index)
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    per_child = _rows(table, "cost_per_child_supported").reindex(models)
+    supported = _rows(table, "children_supported_per_year").reindex(models)
+    saving = _rows(table, "vacancy_saving").reindex(models)
+    two = per_child["mean"].notna().any()
+    fig, axes = plt.subplots(1, 2 if two else 1, figsize=(11.5 if two else 7.5, 4.2), squeeze=False)
+    ax = axes[0, 0]
     x = np.arange(len(models))
     scale = registry.scale("staff_cost")
-    if series is not None and hourly_cost and years:
-        work = [f"hours_{a}" for a in WORK_ACTIVITIES]
-        s = series.assign(
-            cost=series[work].sum(axis=1) * series["profession"].map(hourly_cost).fillna(0.0)
-        )
-        reps = s.groupby("team_model")["replicate"].nunique() if "replicate" in s else None
-        by = s.groupby(["team_model", "profession"])["cost"].sum().unstack(fill_value=0.0)
-        if reps is not None:
-            by = by.div(reps, axis=0)
-        by = by.reindex(models).fillna(0.0) / years
+    mean = rows["mean"].astype(float).to_numpy() * scale
+    split = (
+        series is not None
+        and bool(hourly_cost)
+        and bool(years)
+        and {"offered_permanent_hours", "offered_agency_hours"} <= set(series.columns)
+    )
+    if split and series is not None and hourly_cost and years:
+        by = staff_cost_by_profession(series, hourly_cost, agency_cost_factor, years)
+        by = by.reindex(models).fillna(0.0)
         top = list(by.sum().sort_values(ascending=False).index[:6])
         other = [c for c in by.columns if c not in top]
         parts = [(label(p), by[p]) for p in top]
@@ -525,45 +747,79 @@ def staff_cost_figure(
                 v,
                 0.6,
                 bottom=bottom,
-                color=OKABE_ITO[(j + 0) % len(OKABE_ITO)],
+                color=OKABE_ITO[j % len(OKABE_ITO)],
                 label=name,
                 edgecolor="white",
                 linewidth=0.5,
             )
             bottom += v
-        ax.legend(
-            frameon=False,
-            fontsize=8,
-            bbox_to_anchor=(1.02, 1),
-            loc="upper left",
-            title="Profession",
-            title_fontsize=8,
-        )
         color: str | list[str] = "none"
     else:
         color = [colour(m, i) for i, m in enumerate(models)]
     ax.bar(
         x,
-        rows["mean"].astype(float) * scale,
+        mean,
         0.6,
         yerr=_clipped_err(rows, scale),
         capsize=6,
         color=color,
         ecolor="black",
     )
-    ax.set_xticks(x, [label(m) for m in models])
+    if saving["mean"].notna().any():
+        ax.bar(
+            x,
+            saving["mean"].astype(float).fillna(0.0).to_numpy() * scale,
+            0.6,
+            bottom=mean,
+            color="none",
+            edgecolor="#555555",
+            hatch="///",
+            linewidth=0.8,
+            label="Vacant posts\n(a saving, not\nin the cost)",
+        )
+    ax.set_xticks(x, [label(m).replace(" ", "\n", 1) for m in models], fontsize=8)
     ax.set_ylabel(registry.axis_label("staff_cost"))
-    ax.set_title(
-        "Staff cost of multi-agency and specialist work\n"
-        "(error bars: 95% confidence intervals of the total, cut at zero)"
-    )
+    ax.set_title("Staff cost, whole posts\n(used or not; 95% CIs of the total)", fontsize=10)
+    if split or saving["mean"].notna().any():
+        ax.legend(
+            frameon=False,
+            fontsize=7,
+            bbox_to_anchor=(1.02, 1),
+            loc="upper left",
+            title="Profession" if split else None,
+            title_fontsize=7,
+        )
+    if two:
+        ax2 = axes[0, 1]
+        _metric_bars(ax2, table, "cost_per_child_supported")
+        k2 = registry.scale("cost_per_child_supported")
+        # Above the error bar, or the bar when it has none.
+        tops = (per_child["ci_high"].astype(float).fillna(per_child["mean"]) * k2).to_numpy()
+        for i, (top_, n) in enumerate(zip(tops, supported["mean"].astype(float), strict=True)):
+            if np.isnan(top_) or np.isnan(n):
+                continue
+            ax2.annotate(
+                f"{n:,.0f} children\nsupported a year",
+                (i, top_),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+        ax2.set_ylim(top=ax2.get_ylim()[1] * 1.25)
+        ax2.set_title("What it bought: cost per child supported\n(95% CIs)", fontsize=10)
+    fig.suptitle("Staff cost of multi-agency and specialist work, a year", fontsize=11)
+    fig.tight_layout()
     return fig
 
 
 def utilisation_by_metrics_figure(table: pd.DataFrame) -> plt.Figure:
     """Heatmap of utilisation by profession from ``utilisation.<profession>`` rows.
 
-    Used when the weekly series is not at hand (sweeps).
+    The values are the table's: the mean over replicates of each replicate's
+    utilisation, as ``summary.json`` holds it (the report's figure and its warning about
+    saturated professions read the same numbers); in a sweep table pooled over jobs.
 
     Parameters
     ----------

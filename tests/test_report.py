@@ -24,20 +24,40 @@ import pandas as pd
 import pytest
 from conftest import REPO, merge_overrides, run_cli
 
+import sim.report
 from sim.collect import main as collect_main
 from sim.config import compose, validate
+from sim.plots import staff_cost_by_profession, wait_curves
 from sim.report import (
     KEY_METRICS,
     ReportError,
     build_report,
     difference_sentence,
+    figures,
     findings,
     load,
     main,
+    saturated,
+    wait_episodes,
     write_report,
 )
 from sim.runner import run_comparison, write_comparison, write_scenario
 from sim.summary import flatten
+
+#: Key measures with a finding of their own (children supported, cost per child and the
+#: vacancy saving are stated in the staff cost's finding).
+FINDING_METRICS = [m for m in KEY_METRICS if m.finding]
+#: Figures of a run folder's report.
+FIGURE_TITLES = (
+    "Early identification",
+    "Children supported within 30, 90 and 180 days",
+    "Stage-by-stage delays",
+    "Wait from need to support (completers only)",
+    "Utilisation by profession",
+    "Queues and caseloads over time",
+    "Escalation to specialist services",
+    "Staff cost and what it bought",
+)
 
 #: Where browser tests leave screenshots for CI to keep (ignored by git).
 ARTIFACTS = REPO / "test-artifacts"
@@ -146,21 +166,14 @@ def test_compare_report(compare_report: Path) -> None:
     text = compare_report.read_text(encoding="utf-8")
     _check_self_contained(text)
     findings = re.findall(r"<li>(Under [^<]*)</li>", text)
-    assert len(findings) == 2 * len(KEY_METRICS), findings
+    assert len(findings) == 2 * len(FINDING_METRICS), findings
     for f in findings:
         assert "95% CI" in f and "than under TAC-only processes" in f, f
-    for title in (
-        "Early identification",
-        "Stage-by-stage delays",
-        "End-to-end wait for support",
-        "Utilisation by profession",
-        "Queues and caseloads over time",
-        "Escalation to specialist services",
-        "Staff cost",
-    ):
+    assert "<h3>Co-located teams against TAC processes only</h3>" in text
+    for title in FIGURE_TITLES:
         assert f"{title}" in text, f"figure '{title}' missing"
-    assert len(_images(text)) == 7
-    assert text.count("<figcaption>") == 7
+    assert len(_images(text)) == len(FIGURE_TITLES)
+    assert text.count("<figcaption>") == len(FIGURE_TITLES)
     assert "Assumptions of this scenario" in text and "Team model mechanisms" in text
     assert "Appendix: configuration" in text and "member_hours_per_week" in text
 
@@ -171,7 +184,7 @@ def test_single_report_findings(report_folders: dict[str, Path]) -> None:
     data = load(report_folders["single"])
     assert data.kind == "single" and data.team_models == ["tac_only"]
     found = findings(data)
-    assert len(found) == len(KEY_METRICS) + 1, found
+    assert len(found) == len(FINDING_METRICS) + 1, found
     assert (
         found[0].startswith("Under TAC-only processes, ")
         and "% of children with emerging needs" in found[0]
@@ -307,6 +320,143 @@ def test_report_in_browser(compare_report: Path) -> None:
             browser.close()
     assert not outside, f"requests left the machine: {outside}"
     assert not errors, f"console errors: {errors}"
-    assert len(decoded) == 7
+    assert len(decoded) == len(FIGURE_TITLES)
     for alt, w, h in decoded:
         assert w > 0 and h > 0, f"image '{alt}' did not decode"
+
+
+def _table_mean(data, metric: str, tm: str) -> float:  # noqa: ANN001 - RunData
+    t = data.table
+    return float(t[(t["metric"] == metric) & (t["team_model"] == tm)]["mean"].iloc[0])
+
+
+def test_headline_delay_measures_with_paired_differences(compare_report: Path) -> None:
+    """The key measures table and the findings give the shares supported within 30, 90
+    and 180 days of identification and the survival-curve median, each with its CI and
+    its paired difference from the baseline with its CI; the completer-only median is
+    shown under its label."""
+    text = compare_report.read_text(encoding="utf-8")
+    table = text[text.index("<h3>Key measures</h3>") : text.index("<h2 id='figures'>")]
+    assert "Difference from TAC processes only, replicate by replicate" in table
+    for days in (30, 90, 180):
+        assert f"Supported within {days} days of identification (%)" in table
+        said = [f for f in findings(load(compare_report.parent)) if f"within {days} days" in f]
+        assert len(said) == 2 and all("95% CI" in f for f in said), said
+    assert "Median wait, identification → support (survival curve) (days)" in table
+    assert "Median delay (completers only): need emerges → support starts (days)" in table
+    rows = re.findall(r"<tr><th scope='row'>.*?</tr>", table)
+    assert len(rows) == len(KEY_METRICS)
+    for row in rows:
+        # Three levels and two differences, each a number with its interval below.
+        assert len(re.findall(r"<td class='num( diff)?'>", row)) == 5, row
+        assert row.count("<span class='note'>") >= 5, row
+
+
+def test_wait_figure_and_table_give_one_median(report_folders: dict[str, Path]) -> None:
+    """The figure of the wait from need to support plots the episodes the table's
+    median came from (the followed ones after a follow-up), so each line's median is the
+    key measures' delay_days.onset_to_support.median, and its caption says so."""
+    for kind in ("compare", "single"):
+        data = load(report_folders[kind])
+        episodes, followed = wait_episodes(data)
+        assert followed and (report_folders[kind] / "episodes_followed.parquet").is_file()
+        figure = next(f for f in figures(data)[0] if f.title.startswith("Wait from need"))
+        assert "episodes_followed.parquet" in figure.caption
+        assert sorted(figure.values) == sorted(data.team_models)
+        name = "delay_days.onset_to_support.median"
+        for tm, median in figure.values.items():
+            assert median == pytest.approx(_table_mean(data, name, tm), rel=1e-12), tm
+        # The episodes of the observed years alone give other medians: the check above
+        # tells the two tables apart.
+        assert data.episodes is not None
+        window = wait_curves(data.episodes)
+        assert any(abs(window[tm].median - _table_mean(data, name, tm)) > 1e-6 for tm in window), (
+            "the follow-up changed no median; the run cannot tell the tables apart"
+        )
+
+
+def test_every_cost_says_what_it_bought(
+    report_folders: dict[str, Path], compare_report: Path
+) -> None:
+    """Each statement of a cost gives, beside it, the children supported a year and the
+    cost per child supported, says that staff cost is whole posts, and shows what the
+    vacant posts would have cost apart; the figure's split by profession adds up to the
+    table's staff cost."""
+    for kind in ("compare", "single"):
+        costs = [f for f in findings(load(report_folders[kind])) if "staff cost" in f]
+        assert len(costs) == (2 if kind == "compare" else 1), costs
+        for f in costs:
+            assert "whole posts: the multi-agency share of every post, used or not" in f, f
+            assert "children were supported a year" in f or "children a year were" in f, f
+            assert "per child supported" in f and "Vacant posts" in f, f
+            assert "£" in f and "95% CI" in f, f
+    text = compare_report.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><th scope='row'>([^<]*)</th>", text)
+    at = rows.index("Staff cost (whole posts) (£ a year)")
+    assert rows[at + 1 : at + 4] == [
+        "Children supported (children a year)",
+        "Staff cost per child supported (£ per child supported)",
+        "Saving on vacant posts (£ a year), not in staff cost",
+    ]
+    data = load(report_folders["compare"])
+    cfg = data.meta["config"]
+    by = staff_cost_by_profession(
+        data.series,
+        {p: v["hourly_cost"] for p, v in cfg["professions"].items()},
+        cfg["workforce"]["agency_cost_factor"],
+        cfg["years"],
+    )
+    for tm in data.team_models:
+        assert by.loc[tm].sum() == pytest.approx(_table_mean(data, "staff_cost", tm), rel=1e-9)
+
+
+def _with_utilisation(data, value: float, profession: str, tm: str):  # noqa: ANN001, ANN202
+    """``data`` with every utilisation at most 90%, and ``profession`` under ``tm`` at
+    ``value``."""
+    t = data.table.copy()
+    util = t["metric"].str.startswith("utilisation.")
+    t.loc[util, "mean"] = t.loc[util, "mean"].clip(upper=0.9)
+    t.loc[(t["metric"] == f"utilisation.{profession}") & (t["team_model"] == tm), "mean"] = value
+    data.table = t
+    return data
+
+
+def test_saturated_professions_are_warned_about(
+    report_folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profession at 95% or more of its multi-agency hours in any team model gets a
+    warning beside the findings, naming it and its utilisation; none below 95%."""
+    folder = report_folders["compare"]
+    calm = _with_utilisation(load(folder), 0.949, "school_nurse", "virtual")
+    assert saturated(calm) == []
+    monkeypatch.setattr(sim.report, "load", lambda _: calm)
+    text = build_report(folder)
+    assert "class='warning'" not in text and "grow without limit:" not in text
+
+    full = _with_utilisation(load(folder), 0.97, "school_nurse", "virtual")
+    monkeypatch.setattr(sim.report, "load", lambda _: full)
+    text = build_report(folder)
+    warning = text[text.index("<div class='warning'") : text.index("</div>")]
+    assert text.index("<h2 id='findings'>") < text.index("<div class='warning'")
+    assert text.index("</div>") < text.index("<li>Under ")
+    assert "<strong>School nurses</strong> used 97% of their multi-agency hours under " in warning
+    assert "virtual teams" in warning and "grow without limit" in warning
+    assert "reflect the backlog more than the mechanisms" in warning
+
+
+def test_saturation_in_one_sweep_scenario_is_warned_about(
+    report_folders: dict[str, Path],
+) -> None:
+    """In a sweep each scenario counts: one setting of the swept parameter at 95% or
+    more is named, even when the sweep's mean is below."""
+    data = load(report_folders["sweep"])
+    reps = data.replicates
+    col = "utilisation.school_nurse"
+    util = [c for c in reps.columns if c.startswith("utilisation.")]
+    reps[util] = reps[util].clip(upper=0.5)
+    assert saturated(data) == []
+    key = "support.member_hours_per_week"
+    reps.loc[(reps[key] == 2.0) & (reps["team_model"] == "tac_only"), col] = 0.99
+    found = saturated(data)
+    assert [(f.profession, round(f.utilisation, 6)) for f in found] == [("school_nurse", 0.99)]
+    assert found[0].scenario == f"TAC-only processes, {key} = 2.0", found[0].scenario
