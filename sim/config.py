@@ -778,9 +778,12 @@ def _check_team_model(cfg: Config) -> None:
                 f"allowed: {name} is not a profession that joins TACs; choose from "
                 f"{_join(members)}"
             )
+    # An area with a workforce needs structure posts to coordinate requests (an area
+    # with no posts at all is allowed: nothing is done there).
     structure = profs.get(STRUCTURE_PROFESSION)
-    scale = cfg.area.workforce_scale * cfg.area.establishment_scale.get(STRUCTURE_PROFESSION, 1.0)
-    if (structure is None or structure.per_10k * scale <= 0) and tm.coordination_hours_per_case > 0:
+    scale = cfg.area.establishment_scale.get(STRUCTURE_PROFESSION, 1.0)
+    none = structure is None or structure.per_10k * scale <= 0
+    if none and cfg.area.workforce_scale > 0 and tm.coordination_hours_per_case > 0:
         raise ConfigError(
             f"professions.{STRUCTURE_PROFESSION}.per_10k = "
             f"{_fmt(structure.per_10k if structure else None)} is not allowed with "

@@ -254,8 +254,14 @@ def _check_report(area: str) -> dict[str, dict]:
 
 #: Targets the committed fits miss, as the fit report shows (docs/calibration.md);
 #: strict xfails, so a fit that comes to meet one of them fails here until this is
-#: updated. None at present.
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+#: updated.
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("shropshire", "caseload_per_social_worker"): (
+        "14.9 against 15 to 19.5 since the team models share one workforce; the block "
+        "was fitted before that change, and refits of 40 and 60 trials each missed two "
+        "social work targets on the check (docs/calibration.md)"
+    ),
+}
 
 
 @pytest.mark.slow
